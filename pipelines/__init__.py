@@ -1,0 +1,1 @@
+"""airace pipelines: Dagster definitions and the source connectors."""

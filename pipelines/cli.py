@@ -1,0 +1,228 @@
+"""The `airace` command line: run, ingest, sql, verify."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from warehouse import EventStore, WarehouseHome
+from warehouse.build import refresh
+from warehouse.readers import UnreadableInput, read_event_file
+from warehouse.store import StoreError
+from warehouse.timetravel import open_as_of, open_snapshot
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="airace: an event-sourced database of the AI race.")
+console = Console()
+# Query results are wide; off a terminal (pipes, CI logs) do not squeeze them to 80 columns.
+results_console = console if console.is_terminal else Console(width=240)
+errors = Console(stderr=True, soft_wrap=True)
+
+HomeOption = Annotated[
+    Path | None, typer.Option("--home", help="Warehouse folder (default: $AIRACE_HOME or warehouse/data).")
+]
+
+
+def _home(home: Path | None) -> WarehouseHome:
+    resolved = WarehouseHome.resolve(home)
+    # Dagster's warehouse resource resolves its home from the environment, so the
+    # graph run by `airace run` writes where the CLI was told to.
+    os.environ["AIRACE_HOME"] = str(resolved.root)
+    return resolved
+
+
+def _counts_table(title: str, rows: list[dict]) -> Table:
+    table = Table(title=title)
+    for column in ("source", "read", "appended", "duplicate", "quarantined"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in ("source", "read", "appended", "duplicate", "quarantined")))
+    return table
+
+
+@app.command()
+def run(
+    home: HomeOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's event log.")] = False,
+) -> None:
+    """Ingest every configured source and materialize everything, through the same Dagster graph as the UI."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.defs.jobs import BUILD_JOB_NAME
+
+    resolved = _home(home).ensure()
+    job = defs().resolve_job_def(BUILD_JOB_NAME)
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    log_level = "DEBUG" if verbose else "WARNING"
+    result = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+    )
+    if not result.success:
+        failed = [event.step_key for event in result.all_events if event.is_step_failure]
+        errors.print(f"[red]airace run failed[/red] (run {result.run_id}); failed steps: {', '.join(failed) or 'see log'}")
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data.error:
+                errors.print(event.step_failure_data.error.message.strip())
+        raise typer.Exit(1)
+    with open_snapshot(resolved) as con:
+        rows = con.execute(
+            """select source, records_read, appended, duplicate, quarantined from events.ingest_runs
+               where run_id like ? || ':%' order by source""",
+            [result.run_id],
+        ).fetchall()
+        total = con.execute("select count(*) from events.log").fetchall()[0][0]
+    console.print(
+        _counts_table(
+            f"airace run {result.run_id[:8]}",
+            [dict(zip(("source", "read", "appended", "duplicate", "quarantined"), r, strict=True)) for r in rows],
+        )
+    )
+    console.print(f"events.log holds {total} events; snapshot for analysts: {resolved.snapshot_db}")
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="JSONL or CSV event files.")],
+    home: HomeOption = None,
+    no_refresh: Annotated[bool, typer.Option("--no-refresh", help="Append only; skip projections and snapshot.")] = False,
+) -> None:
+    """Append events from JSONL/CSV files; prints read / appended / duplicate / quarantined per file."""
+    store = EventStore(_home(home))
+    rows = []
+    for path in files:
+        try:
+            result = store.append(read_event_file(path), source=f"file:{path.name}", default_source="analyst")
+        except UnreadableInput as exc:
+            errors.print(f"[red]error:[/red] {exc}; nothing was appended")
+            raise typer.Exit(2) from None
+        rows.append(
+            {"source": str(path), "read": result.read, "appended": result.appended,
+             "duplicate": result.duplicate, "quarantined": result.quarantined}
+        )
+        if result.quarantined:
+            with store.reader() as con:
+                for ref, reason in con.execute(
+                    "select record_ref, reason from events.quarantine where run_id = ? order by record_ref",
+                    [result.run_id],
+                ).fetchall():
+                    errors.print(f"[yellow]quarantined[/yellow] {ref}: {reason}")
+    console.print(_counts_table("airace ingest", rows))
+    if not no_refresh:
+        _, published = refresh(store)
+        console.print(f"snapshot republished: {published.path} ({published.events} events)")
+
+
+def _print_frame(frame, output_format: str) -> None:
+    if output_format == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif output_format == "json":
+        for row in frame.iter_rows(named=True):
+            sys.stdout.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
+    else:
+        table = Table(show_lines=False)
+        for column in frame.columns:
+            table.add_column(column)
+        for row in frame.iter_rows():
+            table.add_row(*("NULL" if value is None else str(value) for value in row))
+        results_console.print(table)
+
+
+def _run_query(con: duckdb.DuckDBPyConnection, query: str, output_format: str) -> bool:
+    try:
+        relation = con.sql(query)
+        if relation is not None:
+            _print_frame(relation.pl(), output_format)
+        return True
+    except duckdb.Error as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        return False
+
+
+@app.command()
+def sql(
+    query: Annotated[str | None, typer.Argument(help="SQL to run; omit for an interactive prompt.")] = None,
+    home: HomeOption = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Answer as the warehouse knew it at this date/time (record time).")
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """Query the published snapshot (read-only)."""
+    resolved = _home(home)
+    try:
+        opener = open_as_of(resolved, _parse_as_of(as_of)) if as_of else open_snapshot(resolved)
+        with opener as con:
+            if query is not None:
+                if not _run_query(con, query, output_format):
+                    raise typer.Exit(1)
+                return
+            console.print("airace sql: the published snapshot, read-only. End with Ctrl-D or .quit")
+            while True:
+                try:
+                    line = input("airace> ").strip()
+                except EOFError:
+                    break
+                if line in {".quit", ".exit", "quit", "exit"}:
+                    break
+                if line:
+                    _run_query(con, line, output_format)
+    except StoreError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _parse_as_of(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"--as-of {text!r} is not an ISO date or date-time") from None
+    if len(text) == 10:
+        # A bare date means "by the end of that day".
+        moment = moment + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+@app.command()
+def verify(home: HomeOption = None) -> None:
+    """Check the hash chain and the ingest accounting of the live log; non-zero exit on any break."""
+    store = EventStore(_home(home))
+    try:
+        report = store.verify()
+    except StoreError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if report.ok:
+        console.print(f"OK: {report.events} events, the chain verifies; head hash {report.head_hash}")
+        return
+    where = f"at position {report.first_bad_position}" if report.first_bad_position is not None else "in the accounting"
+    errors.print(f"[red]BROKEN[/red] {where}: {report.problem}")
+    raise typer.Exit(1)
+
+
+def _register_command_modules() -> None:
+    """Import pipelines/commands/*: each module adds its commands to `app`."""
+    import importlib
+    import pkgutil
+
+    from pipelines import commands
+
+    for module in pkgutil.iter_modules(commands.__path__):
+        importlib.import_module(f"{commands.__name__}.{module.name}")
+
+
+_register_command_modules()
+
+
+if __name__ == "__main__":
+    app()

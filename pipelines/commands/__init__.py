@@ -1,0 +1,1 @@
+"""More `airace` commands, one module each; every module here registers itself on import."""

@@ -1,0 +1,9 @@
+from pathlib import Path
+
+import dagster as dg
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Everything under pipelines/defs/: sources, the log, projections, marts, the snapshot."""
+    return dg.load_from_defs_folder(project_root=Path(__file__).resolve().parent.parent)

@@ -1,0 +1,115 @@
+import dagster as dg
+
+from pipelines.defs.resources import WRITER_POOL, WarehouseResource
+from warehouse.build import rebuild
+from warehouse.projections import CORE_TABLES, MART_TABLES, Projection
+from warehouse.snapshot import publish_snapshot
+from warehouse.store import verify
+
+# Every source asset appends to the log; the log asset waits for all of them.
+SOURCE_ASSETS = [dg.AssetKey("curated_events"), dg.AssetKey("epoch_models")]
+EVENT_LOG = dg.AssetKey(["events", "log"])
+CHAIN_CHECK = "hash_chain_verifies"
+
+
+def _key(projection: Projection) -> dg.AssetKey:
+    return dg.AssetKey(projection.table.split("."))
+
+
+def _preview(con, table: str, limit: int = 10) -> dg.MetadataValue:
+    return dg.MetadataValue.md(_markdown_table(con.sql(f"select * from {table} limit {limit}").pl()))
+
+
+def _markdown_table(frame) -> str:
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    rows = ["| " + " | ".join(str(value)[:60] for value in row) + " |" for row in frame.iter_rows()]
+    return "\n".join([header, rule, *rows])
+
+
+@dg.asset(
+    key=EVENT_LOG,
+    deps=SOURCE_ASSETS,
+    group_name="log",
+    kinds={"duckdb"},
+    check_specs=[dg.AssetCheckSpec(CHAIN_CHECK, asset=EVENT_LOG, blocking=True)],
+)
+def event_log(warehouse: WarehouseResource):
+    """events.log: the append-only, hash-chained log every source appends to.
+
+    Materializing it recomputes the whole hash chain and the ingest accounting in
+    SQL (read = appended + duplicate + quarantined per run). The chain check is
+    blocking: a tampered or broken log stops projections, marts and the snapshot.
+    """
+    with warehouse.store().reader() as con:
+        report = verify(con)
+        by_type = con.sql("select event_type, count(*) as events from events.log group by all order by 1").pl()
+        quarantined = con.execute("select count(*) from events.quarantine").fetchall()[0][0]
+    yield dg.MaterializeResult(
+        metadata={
+            "events": dg.MetadataValue.int(report.events),
+            "head_hash": dg.MetadataValue.text(report.head_hash),
+            "quarantined_records": dg.MetadataValue.int(quarantined),
+            "events_by_type": dg.MetadataValue.md(_markdown_table(by_type)),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=CHAIN_CHECK,
+                passed=report.ok,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={
+                    "events_checked": report.events,
+                    "first_bad_position": report.first_bad_position if report.first_bad_position is not None else -1,
+                    "problem": report.problem or "none",
+                },
+            )
+        ],
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(_key(p), deps=[EVENT_LOG], description=p.description, group_name="core", kinds={"duckdb"})
+        for p in CORE_TABLES
+    ]
+    + [
+        dg.AssetSpec(_key(p), deps=[_key(c) for c in CORE_TABLES], description=p.description, group_name="marts", kinds={"duckdb"})
+        for p in MART_TABLES
+    ],
+    pool=WRITER_POOL,
+)
+def projections_and_marts(warehouse: WarehouseResource):
+    """Rebuild core.* and marts.* from events.log (corrections applied, retractions removed)."""
+    store = warehouse.store()
+    counts = rebuild(store)
+    with store.reader() as con:
+        for projection in CORE_TABLES + MART_TABLES:
+            yield dg.MaterializeResult(
+                asset_key=_key(projection),
+                metadata={
+                    "dagster/row_count": dg.MetadataValue.int(counts[projection.table]),
+                    "preview": _preview(con, projection.table),
+                },
+            )
+
+
+@dg.asset(
+    key=dg.AssetKey(["snapshot"]),
+    deps=[_key(p) for p in CORE_TABLES + MART_TABLES],
+    group_name="publish",
+    pool=WRITER_POOL,
+    kinds={"duckdb"},
+)
+def analyst_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """The analysts' read-only copy of the warehouse (airace-snapshot.duckdb), replaced
+    atomically (temp name, fsync, rename) after a successful build. `airace sql` reads it."""
+    store = warehouse.store()
+    published = publish_snapshot(store.home, lock_timeout_s=store.lock_timeout_s)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(published.path)),
+            "events": dg.MetadataValue.int(published.events),
+            "head_hash": dg.MetadataValue.text(published.head_hash),
+            "bytes": dg.MetadataValue.int(published.bytes),
+        }
+    )

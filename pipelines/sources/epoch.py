@@ -1,0 +1,259 @@
+"""Epoch AI's "Notable AI Models" table (CC BY 4.0) as model.launched events.
+
+One mapping for every way the table arrives: the snapshot bundled with airace
+(warehouse/bundled/epoch_notable_ai_models.csv.gz), Epoch's live zip
+(https://epoch.ai/data/ai_models.zip, member notable_ai_models.csv), or a file
+an analyst downloaded (.csv, .csv.gz or .zip).
+
+What the table is like (see warehouse/bundled/EPOCH_README.md): quoted newlines,
+comma-separated Organization and Country lists that need not pair up, empty
+cells meaning unknown (never 0), numbers written as floats.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+import warehouse
+from warehouse.store import RawRecord
+
+SOURCE_NAME = "epoch-ai"
+LIVE_URL = "https://epoch.ai/data/ai_models.zip"
+ZIP_MEMBER = "notable_ai_models.csv"
+EPOCH_PAGE = "https://epoch.ai/data/ai-models"
+BUNDLED_SNAPSHOT = Path(warehouse.__file__).resolve().parent / "bundled" / "epoch_notable_ai_models.csv.gz"
+MAX_TABLE_BYTES = 100 * 1024 * 1024
+REQUIRED_COLUMNS = ("Model", "Organization", "Publication date", "Country (of organization)")
+
+# Epoch writes long-form country names; events carry ISO 3166-1 alpha-2 codes.
+COUNTRY_CODES = {
+    "United States of America": "US",
+    "China": "CN",
+    "United Kingdom of Great Britain and Northern Ireland": "GB",
+    "Canada": "CA",
+    "France": "FR",
+    "Germany": "DE",
+    "Japan": "JP",
+    "Korea (Republic of)": "KR",
+    "Israel": "IL",
+    "Switzerland": "CH",
+    "India": "IN",
+    "Singapore": "SG",
+    "United Arab Emirates": "AE",
+    "Saudi Arabia": "SA",
+    "Hong Kong": "HK",
+    "Taiwan": "TW",
+    "Russia": "RU",
+    "Netherlands": "NL",
+    "Australia": "AU",
+    "Spain": "ES",
+    "Italy": "IT",
+    "Sweden": "SE",
+    "Finland": "FI",
+    "Norway": "NO",
+    "Denmark": "DK",
+    "Austria": "AT",
+    "Belgium": "BE",
+    "Czechia": "CZ",
+    "Poland": "PL",
+    "Ireland": "IE",
+    "Croatia": "HR",
+    "Malaysia": "MY",
+    "Argentina": "AR",
+    "Iran (Islamic Republic of)": "IR",
+    "Multinational": "INT",
+}
+
+ACCESS = {
+    "Open weights (unrestricted)": ("open_weights", True),
+    "Open weights (restricted use)": ("open_weights", True),
+    "Open weights (non-commercial)": ("open_weights", True),
+    "API access": ("api", False),
+    "Hosted access (no API)": ("hosted", False),
+    "Unreleased": ("unreleased", False),
+}
+
+
+class SnapshotError(ValueError):
+    """The input is not a readable Epoch table; nothing is ingested from it."""
+
+
+def _read_zip_member(data: bytes, *, max_bytes: int) -> bytes:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise SnapshotError(f"not a zip archive: {exc}") from None
+    with archive:
+        names = [info.filename for info in archive.infolist()]
+        member = next((info for info in archive.infolist() if info.filename.rsplit("/", 1)[-1] == ZIP_MEMBER), None)
+        if member is None:
+            raise SnapshotError(f"the zip holds no {ZIP_MEMBER} (members: {', '.join(names[:10])})")
+        if member.file_size > max_bytes:
+            raise SnapshotError(
+                f"zip member {member.filename} declares {member.file_size} bytes, over the limit of {max_bytes}"
+            )
+        # The declared size can lie (a crafted zip bomb): count what actually comes out.
+        out, size = io.BytesIO(), 0
+        with archive.open(member) as handle:
+            while chunk := handle.read(1 << 20):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise SnapshotError(f"zip member {member.filename} expands past the limit of {max_bytes} bytes")
+                out.write(chunk)
+        return out.getvalue()
+
+
+def _gunzip(data: bytes, *, max_bytes: int) -> bytes:
+    out, size = io.BytesIO(), 0
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
+        while chunk := handle.read(1 << 20):
+            size += len(chunk)
+            if size > max_bytes:
+                raise SnapshotError(f"gzip expands past the limit of {max_bytes} bytes")
+            out.write(chunk)
+    return out.getvalue()
+
+
+def table_bytes(data: bytes, *, max_bytes: int = MAX_TABLE_BYTES) -> bytes:
+    """The CSV bytes of a snapshot given as CSV, gzip or zip (detected by content, not name)."""
+    if data[:4] == b"PK\x03\x04":
+        return _read_zip_member(data, max_bytes=max_bytes)
+    if data[:2] == b"\x1f\x8b":
+        return _gunzip(data, max_bytes=max_bytes)
+    if len(data) > max_bytes:
+        raise SnapshotError(f"table of {len(data)} bytes is over the limit of {max_bytes}")
+    return data
+
+
+def read_table(csv_bytes: bytes) -> list[dict[str, str | None]]:
+    try:
+        frame = pl.read_csv(io.BytesIO(csv_bytes), infer_schema=False, encoding="utf8-lossy")
+    except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"not a readable CSV: {exc}") from None
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise SnapshotError(f"not an Epoch models table: missing column(s) {', '.join(missing)}")
+    return frame.to_dicts()
+
+
+def _split(cell: str | None) -> list[str]:
+    if not cell:
+        return []
+    return [part.strip() for part in cell.split(",") if part.strip()]
+
+
+def _number(cell: str | None) -> tuple[float | None, str | None]:
+    """A cell as a number; (None, note) when it holds something else (e.g. two values)."""
+    if cell is None or not cell.strip():
+        return None, None
+    try:
+        return float(cell), None
+    except ValueError:
+        return None, cell.strip()
+
+
+def _first_url(cell: str | None) -> str | None:
+    for token in re.split(r"\s+", cell or ""):
+        if token.startswith(("http://", "https://")):
+            return token.rstrip(",;")
+    return None
+
+
+def row_to_record(row: dict[str, Any]) -> dict[str, Any]:
+    """One table row -> one model.launched input record (validated later by schemas)."""
+    notes = []
+    numbers = {}
+    for field, column in (
+        ("parameters", "Parameters"),
+        ("training_compute_flop", "Training compute (FLOP)"),
+        ("training_dataset_size", "Training dataset size (gradients)"),
+    ):
+        value, unreadable = _number(row.get(column))
+        numbers[field] = value
+        if unreadable is not None:
+            notes.append(f"{column} given as {unreadable!r}, not one number: left unknown")
+    accessibility = (row.get("Model accessibility") or "").strip()
+    access, open_weights = ACCESS.get(accessibility, (None, None))
+    if accessibility and access is None:
+        notes.append(f"Model accessibility {accessibility!r} not recognised")
+    countries = [COUNTRY_CODES.get(name, name) for name in _split(row.get("Country (of organization)"))]
+    frontier = (row.get("Frontier model") or "").strip().lower()
+    payload = {
+        "model": row.get("Model"),
+        "organizations": _split(row.get("Organization")),
+        "countries": countries,
+        "open_weights": open_weights,
+        "access": access,
+        "access_detail": accessibility or None,
+        **numbers,
+        "domains": _split(row.get("Domain")),
+        "tasks": _split(row.get("Task")),
+        # Epoch writes True or nothing: nothing means "not flagged", which we keep as unknown.
+        "frontier": True if frontier == "true" else None,
+        "notability": _split(row.get("Notability criteria")),
+        "base_model": (row.get("Base model") or "").strip() or None,
+        "hardware": (row.get("Training hardware") or "").strip()[:300] or None,
+        "notes": "; ".join(notes) or None,
+    }
+    return {
+        "event_type": "model.launched",
+        "schema_version": 2,
+        "occurred_at": (row.get("Publication date") or "").strip(),
+        "occurred_precision": "day",
+        "source": SOURCE_NAME,
+        "source_url": _first_url(row.get("Link")) or EPOCH_PAGE,
+        "source_ref": row.get("Model"),
+        "payload": payload,
+    }
+
+
+def snapshot_records(data: bytes) -> Iterator[RawRecord]:
+    """Every row of a snapshot as a raw record, referenced by its row number and model."""
+    rows = read_table(table_bytes(data))
+    for number, row in enumerate(rows, start=2):
+        yield RawRecord(f"{ZIP_MEMBER} row {number} ({row.get('Model')!r})", row_to_record(row))
+
+
+def bundled_snapshot() -> bytes:
+    return BUNDLED_SNAPSHOT.read_bytes()
+
+
+def ingest_snapshot(store, data: bytes, *, run_id: str | None = None):
+    """Reconcile one snapshot (CSV, gzip or zip bytes) with the log and append the difference."""
+    import hashlib
+
+    csv_bytes = table_bytes(data)
+    return store.append_snapshot(
+        snapshot_records(csv_bytes),
+        source=SOURCE_NAME,
+        input_sha256=hashlib.sha256(csv_bytes).hexdigest(),
+        run_id=run_id,
+    )
+
+
+def ingest_location(store, location: str | None = None, *, run_id: str | None = None, policy=None):
+    """Ingest the bundled snapshot (no location), a local file, or a URL (conditional GET).
+
+    Returns the IngestResult, or None when the URL answered 304 (nothing new).
+    """
+    from pipelines.sources.http import FetchPolicy, fetch_and_land
+
+    if not location:
+        return ingest_snapshot(store, bundled_snapshot(), run_id=run_id)
+    if location.startswith(("http://", "https://")):
+        landed = fetch_and_land(store, SOURCE_NAME, location, policy=policy or FetchPolicy())
+        if landed.content is None:
+            return None
+        return ingest_snapshot(store, landed.content, run_id=run_id)
+    path = Path(location).expanduser()
+    if not path.is_file():
+        raise SnapshotError(f"{location}: no such file")
+    return ingest_snapshot(store, path.read_bytes(), run_id=run_id)

@@ -1,0 +1,301 @@
+"""The event envelope and the discriminated union over event types.
+
+A raw record (a dict from JSONL/CSV/a connector) becomes a `NewEvent` through
+`parse_record`: upcast to the current schema version, validated, and given its
+deterministic `event_id` and `subject`. Anything that fails becomes a
+`Rejection` naming the record and the field, with the raw payload kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
+
+from schemas.payloads import (
+    AllegationMade,
+    AllegationUpdated,
+    EventCorrected,
+    EventRetracted,
+    ModelLaunched,
+    PolicyChanged,
+    ProductReleased,
+)
+from schemas.upcasters import CURRENT_VERSIONS, UpcastError, upcast
+
+Precision = Literal["day", "month", "year"]
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+SubjectKey = Annotated[str, StringConstraints(pattern=r"^[a-z]+:[^\s]{1,200}$")]
+SourceName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9._:/-]{0,79}$")]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://\S+$")]
+SourceRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+_DATE_FORMS = (
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "day"),
+    (re.compile(r"^\d{4}-\d{2}$"), "month"),
+    (re.compile(r"^\d{4}$"), "year"),
+)
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII words joined by '-'; stable across runs and machines."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if slug:
+        return slug[:120]
+    # Names with no ASCII letters (e.g. Chinese) still need a stable key.
+    return "u" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON form hashed and stored: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def truncate_to_precision(day: dt.date, precision: str) -> dt.date:
+    if precision == "year":
+        return day.replace(month=1, day=1)
+    if precision == "month":
+        return day.replace(day=1)
+    return day
+
+
+class _Envelope(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    schema_version: int
+    occurred_at: dt.date
+    occurred_precision: Precision
+    subject: SubjectKey | None = None
+    source: SourceName
+    source_url: Url | None = None
+    source_ref: SourceRef | None = None
+    retrieved_at: dt.datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_partial_dates(cls, data: Any) -> Any:
+        """Accept "2025", "2025-01" and "2025-01-20", inferring the precision."""
+        if not isinstance(data, dict):
+            return data
+        raw = data.get("occurred_at")
+        if isinstance(raw, str):
+            text = raw.strip()
+            for pattern, inferred in _DATE_FORMS:
+                if pattern.match(text):
+                    data = dict(data)
+                    data.setdefault("occurred_precision", inferred)
+                    if inferred == "month":
+                        data["occurred_at"] = text + "-01"
+                    elif inferred == "year":
+                        data["occurred_at"] = text + "-01-01"
+                    break
+        elif isinstance(raw, dt.date) and "occurred_precision" not in data:
+            data = dict(data, occurred_precision="day")
+        return data
+
+    @model_validator(mode="after")
+    def _date_in_range(self) -> _Envelope:
+        if not EARLIEST_DATE <= self.occurred_at <= LATEST_DATE:
+            raise ValueError(f"occurred_at {self.occurred_at} is outside {EARLIEST_DATE}..{LATEST_DATE}")
+        if self.retrieved_at is not None and self.retrieved_at.tzinfo is None:
+            object.__setattr__(self, "retrieved_at", self.retrieved_at.replace(tzinfo=dt.UTC))
+        truncated = truncate_to_precision(self.occurred_at, self.occurred_precision)
+        if truncated != self.occurred_at:
+            object.__setattr__(self, "occurred_at", truncated)
+        return self
+
+
+class ModelLaunchedEvent(_Envelope):
+    event_type: Literal["model.launched"]
+    payload: ModelLaunched
+
+
+class ProductReleasedEvent(_Envelope):
+    event_type: Literal["product.released"]
+    payload: ProductReleased
+
+
+class AllegationMadeEvent(_Envelope):
+    event_type: Literal["allegation.made"]
+    payload: AllegationMade
+
+
+class AllegationUpdatedEvent(_Envelope):
+    event_type: Literal["allegation.updated"]
+    payload: AllegationUpdated
+
+    @model_validator(mode="after")
+    def _needs_subject(self) -> AllegationUpdatedEvent:
+        if not self.subject or not self.subject.startswith("allegation:"):
+            raise ValueError("allegation.updated needs the subject 'allegation:…' of the allegation it updates")
+        return self
+
+
+class PolicyChangedEvent(_Envelope):
+    event_type: Literal["policy.changed"]
+    payload: PolicyChanged
+
+
+class EventCorrectedEvent(_Envelope):
+    event_type: Literal["event.corrected"]
+    payload: EventCorrected
+
+
+class EventRetractedEvent(_Envelope):
+    event_type: Literal["event.retracted"]
+    payload: EventRetracted
+
+
+Event = Annotated[
+    Union[
+        ModelLaunchedEvent,
+        ProductReleasedEvent,
+        AllegationMadeEvent,
+        AllegationUpdatedEvent,
+        PolicyChangedEvent,
+        EventCorrectedEvent,
+        EventRetractedEvent,
+    ],
+    Field(discriminator="event_type"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def derive_subject(event: Event) -> str:
+    """The stream an event belongs to, when the record does not name one."""
+    p = event.payload
+    match event:
+        case ModelLaunchedEvent():
+            return f"model:{slugify(p.model)}"
+        case ProductReleasedEvent():
+            return f"product:{slugify(p.organization)}-{slugify(p.product)}"
+        case AllegationMadeEvent():
+            accused = slugify(p.accused) if p.accused else "unnamed"
+            return f"allegation:{slugify(p.accuser)}-{accused}-{p.kind}-{event.occurred_at:%Y%m}"
+        case PolicyChangedEvent():
+            return f"policy:{slugify(p.jurisdiction)}-{slugify(p.title)}"
+        case EventCorrectedEvent() | EventRetractedEvent():
+            return f"event:{p.target_event_id}"
+    raise AssertionError(f"no subject rule for {event.event_type}")  # pragma: no cover
+
+
+class NewEvent(BaseModel):
+    """A validated event ready for the one append path (position and hashes come there)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    event_type: str
+    schema_version: int
+    subject: str
+    occurred_at: dt.date
+    occurred_precision: str
+    source: str
+    source_url: str | None
+    source_ref: str | None
+    retrieved_at: dt.datetime | None
+    payload_json: str
+
+
+class Rejection(BaseModel):
+    """A record that could not become an event, with the reason and its raw text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record_ref: str
+    reason: str
+    raw: str
+
+
+def compute_event_id(event: Event, subject: str) -> str:
+    """Deterministic: the same fact from the same source always gets the same id.
+
+    With a natural key (`source_ref`) the id is the source and that key, so a
+    changed upstream row keeps its identity and can be corrected; without one
+    it is the normalized content.
+    """
+    if event.source_ref is not None:
+        identity: list[Any] = [event.source, event.event_type, event.source_ref]
+    else:
+        identity = [
+            event.source,
+            event.event_type,
+            subject,
+            event.occurred_at.isoformat(),
+            event.occurred_precision,
+            event.payload.model_dump(mode="json"),
+        ]
+    return hashlib.sha256(canonical_json(identity).encode()).hexdigest()[:32]
+
+
+def _describe_errors(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False)[:5]:
+        location = ".".join(str(part) for part in error["loc"] if part not in _EVENT_TAGS)
+        parts.append(f"{location or 'record'}: {error['msg']}")
+    return "; ".join(parts)
+
+
+_EVENT_TAGS = set(CURRENT_VERSIONS)
+
+
+def _raw_text(raw: Any) -> str:
+    if isinstance(raw, str):
+        return raw
+    try:
+        return canonical_json(raw)
+    except (TypeError, ValueError):
+        return repr(raw)
+
+
+def parse_record(
+    raw: Any, *, record_ref: str, default_source: str | None = None
+) -> NewEvent | Rejection:
+    """Turn one raw record into a `NewEvent`, or a `Rejection` saying why not."""
+    raw_text = _raw_text(raw)
+    try:
+        record = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return Rejection(record_ref=record_ref, reason=f"not valid JSON: {exc}", raw=raw_text)
+    if not isinstance(record, Mapping):
+        return Rejection(
+            record_ref=record_ref, reason=f"expected a JSON object, got {type(record).__name__}", raw=raw_text
+        )
+    event_type = record.get("event_type")
+    if event_type not in CURRENT_VERSIONS:
+        known = ", ".join(CURRENT_VERSIONS)
+        return Rejection(
+            record_ref=record_ref, reason=f"unknown event_type {event_type!r} (known: {known})", raw=raw_text
+        )
+    record = dict(record)
+    if default_source is not None:
+        record.setdefault("source", default_source)
+    try:
+        record = upcast(record)
+        event = EVENT_ADAPTER.validate_python(record)
+    except UpcastError as exc:
+        return Rejection(record_ref=record_ref, reason=str(exc), raw=raw_text)
+    except ValidationError as exc:
+        return Rejection(record_ref=record_ref, reason=f"{event_type}: {_describe_errors(exc)}", raw=raw_text)
+    subject = event.subject or derive_subject(event)
+    return NewEvent(
+        event_id=compute_event_id(event, subject),
+        event_type=event.event_type,
+        schema_version=event.schema_version,
+        subject=subject,
+        occurred_at=event.occurred_at,
+        occurred_precision=event.occurred_precision,
+        source=event.source,
+        source_url=event.source_url,
+        source_ref=event.source_ref,
+        retrieved_at=event.retrieved_at,
+        payload_json=canonical_json(event.payload.model_dump(mode="json", exclude_none=True)),
+    )

@@ -1,0 +1,134 @@
+"""Typed payloads, one frozen model per event type.
+
+The event-type names are stable strings written into the log; they are never
+derived from class names, so a class can be renamed without touching history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+# ISO 3166-1 alpha-2, plus "EU"/"INT" and sub-national codes such as "US-CA".
+CountryCode = Annotated[
+    str,
+    BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
+    StringConstraints(pattern=r"^[A-Z]{2,3}(-[A-Z0-9]{1,3})?$"),
+]
+# Counts of FLOP or parameters: physical quantities, never negative, never NaN.
+Quantity = Annotated[float, Field(ge=0, le=1e40, allow_inf_nan=False)]
+
+AllegationKind = Literal[
+    "distillation",
+    "ip_theft",
+    "copyright",
+    "data_scraping",
+    "safety",
+    "antitrust",
+    "privacy",
+    "security",
+    "export_violation",
+    "defamation",
+    "other",
+]
+AllegationStatus = Literal[
+    "alleged", "denied", "under_investigation", "confirmed", "settled", "dismissed", "withdrawn", "ruled"
+]
+PolicyInstrument = Literal[
+    "law", "executive_order", "export_control", "regulation", "guideline", "standard", "strategy", "treaty", "other"
+]
+PolicyStage = Literal["proposed", "adopted", "in_force", "amended", "revoked", "withdrawn"]
+ModelAccess = Literal["open_weights", "api", "hosted", "unreleased"]
+ProductKind = Literal["chatbot", "api", "app", "agent", "hardware", "platform", "company", "feature", "other"]
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class ModelLaunched(Payload):
+    model: ShortText
+    # Empty means "organization unknown" (Epoch has such rows): kept, not dropped.
+    organizations: tuple[ShortText, ...] = ()
+    # Countries as the source gives them; they need not pair up with organizations.
+    countries: tuple[CountryCode, ...] = ()
+    open_weights: bool | None = None
+    access: ModelAccess | None = None
+    access_detail: ShortText | None = None
+    parameters: Quantity | None = None
+    training_compute_flop: Quantity | None = None
+    training_dataset_size: Quantity | None = None
+    domains: tuple[Label, ...] = ()
+    tasks: tuple[Label, ...] = ()
+    frontier: bool | None = None
+    notability: tuple[Label, ...] = ()
+    base_model: ShortText | None = None
+    hardware: ShortText | None = None
+    notes: LongText | None = None
+
+
+class ProductReleased(Payload):
+    organization: ShortText
+    product: ShortText
+    kind: ProductKind
+    description: LongText | None = None
+    models: tuple[ShortText, ...] = ()
+
+
+class AllegationMade(Payload):
+    accuser: ShortText
+    # None: the accused is unnamed ("some Chinese labs").
+    accused: ShortText | None = None
+    kind: AllegationKind
+    venue: ShortText | None = None
+    status: AllegationStatus = "alleged"
+    summary: LongText
+
+
+class AllegationUpdated(Payload):
+    status: AllegationStatus
+    summary: LongText
+    venue: ShortText | None = None
+
+
+class PolicyChanged(Payload):
+    jurisdiction: CountryCode
+    instrument: PolicyInstrument
+    title: ShortText
+    stage: PolicyStage
+    topics: tuple[Label, ...] = ()
+    summary: LongText | None = None
+
+
+EventId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+
+class EventCorrected(Payload):
+    target_event_id: EventId
+    # New payload values of the target, merged over its payload (JSON merge patch).
+    changes: dict[str, Any] = Field(default_factory=dict)
+    occurred_at: dt.date | None = None
+    occurred_precision: Literal["day", "month", "year"] | None = None
+    reason: LongText
+
+
+class EventRetracted(Payload):
+    target_event_id: EventId
+    reason: LongText
+
+
+PAYLOAD_TYPES: dict[str, type[Payload]] = {
+    "model.launched": ModelLaunched,
+    "product.released": ProductReleased,
+    "allegation.made": AllegationMade,
+    "allegation.updated": AllegationUpdated,
+    "policy.changed": PolicyChanged,
+    "event.corrected": EventCorrected,
+    "event.retracted": EventRetracted,
+}
+EVENT_TYPES: tuple[str, ...] = tuple(PAYLOAD_TYPES)

@@ -1,0 +1,184 @@
+"""Reconciling a full snapshot of a source with what the log already holds.
+
+Sources such as Epoch AI's table deliver their whole current state each time.
+Facts in the log are never edited, so the difference becomes new events:
+  * a row never seen before            -> its launch event (appended);
+  * a row unchanged                     -> its launch event again (a duplicate);
+  * a row whose values changed          -> `event.corrected` with the changed fields;
+  * a row back to a state seen earlier  -> nothing (an older snapshot is stale, not news);
+  * a row that vanished upstream        -> `event.retracted` with the reason;
+  * a snapshot ingested before (same sha256) -> nothing at all.
+Rows are matched by their natural key, `source_ref`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from schemas import NewEvent, canonical_json, parse_record
+from warehouse.store import RawRecord
+
+# A snapshot that would retract more than this share of the known rows is far more
+# likely truncated or broken than a real purge upstream: refuse it.
+MAX_RETRACTED_SHARE = 0.05
+MIN_RETRACTIONS_ALLOWED = 5
+
+
+class ReconcileError(RuntimeError):
+    pass
+
+
+@dataclass
+class KeyState:
+    event_id: str
+    occurred_at: str
+    occurred_precision: str
+    payload: dict[str, Any]
+    seen_states: set[str] = field(default_factory=set)
+    retracted: bool = False
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON merge patch, the same rule DuckDB's json_merge_patch applies."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _state_key(occurred_at: str, precision: str, payload: dict[str, Any]) -> str:
+    return canonical_json([occurred_at, precision, payload])
+
+
+def current_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, KeyState]:
+    """Each natural key of `source` as the log now has it, with every state it has had."""
+    states: dict[str, KeyState] = {}
+    by_event: dict[str, KeyState] = {}
+    rows = con.execute(
+        """select event_type, event_id, source_ref, occurred_at::varchar, occurred_precision, payload
+           from events.log
+           where (source = ? and event_type = 'model.launched')
+              or (event_type in ('event.corrected', 'event.retracted')
+                  and payload ->> 'target_event_id' in
+                      (select event_id from events.log where source = ? and event_type = 'model.launched'))
+           order by position""",
+        [source, source],
+    ).fetchall()
+    for event_type, event_id, source_ref, occurred_at, precision, payload_text in rows:
+        payload = json.loads(payload_text)
+        if event_type == "model.launched":
+            state = KeyState(event_id, occurred_at, precision, payload)
+            state.seen_states.add(_state_key(occurred_at, precision, payload))
+            # A reinstated row carries "key#reinstated-…": it continues the original key.
+            states[source_ref.split("#reinstated-")[0]] = state
+            by_event[event_id] = state
+            continue
+        state = by_event[payload["target_event_id"]]
+        if event_type == "event.retracted":
+            state.retracted = True
+            continue
+        state.payload = merge_patch(state.payload, payload.get("changes", {}))
+        state.occurred_at = payload.get("occurred_at") or state.occurred_at
+        state.occurred_precision = payload.get("occurred_precision") or state.occurred_precision
+        state.seen_states.add(_state_key(state.occurred_at, state.occurred_precision, state.payload))
+    return states
+
+
+def _diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    changes = {key: value for key, value in new.items() if old.get(key) != value}
+    changes.update({key: None for key in old if key not in new})
+    return changes
+
+
+def reconcile_snapshot(
+    con: duckdb.DuckDBPyConnection, records: Iterable[RawRecord], *, source: str, input_sha256: str
+) -> list[RawRecord]:
+    """The records to append for this snapshot (see the module docstring)."""
+    records = list(records)
+    seen_before = con.execute(
+        "select count(*) from events.ingest_runs where source = ? and input_sha256 = ?", [source, input_sha256]
+    ).fetchall()[0][0]
+    if seen_before:
+        return records  # every launch is a duplicate; no corrections, no retractions
+    states = current_state(con, source)
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    out: list[RawRecord] = []
+    present: set[str] = set()
+    for record in records:
+        parsed = parse_record(record.value, record_ref=record.ref)
+        if not isinstance(parsed, NewEvent) or parsed.source_ref is None:
+            out.append(record)  # quarantined (or unkeyed) by the append path, with its reason
+            continue
+        key = parsed.source_ref
+        present.add(key)
+        state = states.get(key)
+        new_payload = json.loads(parsed.payload_json)
+        new_state = _state_key(parsed.occurred_at.isoformat(), parsed.occurred_precision, new_payload)
+        if state is None or new_state in state.seen_states and not state.retracted:
+            out.append(record)  # new, or unchanged (a duplicate), or an older state (stale)
+            continue
+        if state.retracted:
+            reinstated = dict(record.value, source_ref=f"{key}#reinstated-{hashlib.sha256(new_state.encode()).hexdigest()[:12]}")
+            out.append(RawRecord(record.ref, reinstated))
+            continue
+        changes = _diff(state.payload, new_payload)
+        correction: dict[str, Any] = {
+            "event_type": "event.corrected",
+            "schema_version": 1,
+            "occurred_at": today,
+            "occurred_precision": "day",
+            "source": source,
+            "source_url": parsed.source_url,
+            "source_ref": f"{key}@{hashlib.sha256(new_state.encode()).hexdigest()[:16]}",
+            "subject": f"event:{state.event_id}",
+            "payload": {
+                "target_event_id": state.event_id,
+                "changes": changes,
+                "reason": f"{source} snapshot {input_sha256[:12]} changed "
+                + ", ".join(sorted([*changes, *(["occurred_at"] if parsed.occurred_at.isoformat() != state.occurred_at else [])])),
+            },
+        }
+        if parsed.occurred_at.isoformat() != state.occurred_at or parsed.occurred_precision != state.occurred_precision:
+            correction["payload"]["occurred_at"] = parsed.occurred_at.isoformat()
+            correction["payload"]["occurred_precision"] = parsed.occurred_precision
+        out.append(RawRecord(f"{record.ref} (changed)", correction))
+
+    vanished = sorted(key for key, state in states.items() if key not in present and not state.retracted)
+    limit = max(MIN_RETRACTIONS_ALLOWED, int(MAX_RETRACTED_SHARE * len(states)))
+    if len(vanished) > limit:
+        raise ReconcileError(
+            f"{source}: this snapshot lacks {len(vanished)} of the {len(states)} rows already in the log "
+            f"(more than {limit}); it looks truncated, so nothing was ingested from it"
+        )
+    for key in vanished:
+        out.append(
+            RawRecord(
+                f"retraction of {key!r}",
+                {
+                    "event_type": "event.retracted",
+                    "schema_version": 1,
+                    "occurred_at": today,
+                    "occurred_precision": "day",
+                    "source": source,
+                    "source_ref": f"{key}@retracted",
+                    "subject": f"event:{states[key].event_id}",
+                    "payload": {
+                        "target_event_id": states[key].event_id,
+                        "reason": f"{key!r} is no longer in {source}'s table (snapshot {input_sha256[:12]})",
+                    },
+                },
+            )
+        )
+    return out

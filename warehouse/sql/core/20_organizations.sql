@@ -1,0 +1,79 @@
+-- Organizations: the curated registry (warehouse/reference/organizations.csv, loaded
+-- into core.organization_registry) plus every organization the events name that the
+-- registry does not know, with the spellings seen as aliases.
+
+create or replace macro core.organization_aliases() as table
+select distinct org_id, core.name_key(alias) as alias_key
+from (
+    select org_id, unnest(list_concat([name, org_id], aliases)) as alias from core.organization_registry
+)
+where core.name_key(alias) <> '';
+
+-- One row per (event, organization named in it). A name is resolved whole first
+-- ("Tsinghua KEG" -> Tsinghua University); a name that is not known whole is split on
+-- '&', ';', '/' and ' and ' ("Tsinghua KEG & Zhipu" -> both). The country is the
+-- registry's; for an unknown organization, the event's own country when the event's
+-- countries pair up with its organizations or name a single country.
+create or replace macro core.organization_mentions(as_of) as table
+with named as (
+    select event_id, event_type, occurred_at, role, raw_name, ordinal, countries, n_named
+    from (
+        select event_id, event_type, occurred_at, 'developer' as role,
+               unnest(json_extract_string(payload, '$.organizations[*]')) as raw_name,
+               generate_subscripts(json_extract_string(payload, '$.organizations[*]'), 1) as ordinal,
+               json_extract_string(payload, '$.countries[*]') as countries,
+               json_array_length(payload, '$.organizations') as n_named
+        from core.effective_events(as_of) where event_type = 'model.launched'
+        union all
+        select event_id, event_type, occurred_at, 'developer', payload ->> 'organization', 1, [], 1
+        from core.effective_events(as_of) where event_type = 'product.released'
+        union all
+        select event_id, event_type, occurred_at, 'accuser', payload ->> 'accuser', 1, [], 1
+        from core.effective_events(as_of) where event_type = 'allegation.made'
+        union all
+        select event_id, event_type, occurred_at, 'accused', payload ->> 'accused', 2, [], 1
+        from core.effective_events(as_of) where event_type = 'allegation.made' and payload ->> 'accused' is not null
+    )
+),
+whole as (
+    select n.*, a.org_id from named n left join core.organization_aliases() a on a.alias_key = core.name_key(n.raw_name)
+),
+parts as (
+    select w.* exclude (org_id, raw_name),
+           unnest(regexp_split_to_array(w.raw_name, '\s*(?:&|;|/|\band\b)\s*')) as raw_name
+    from whole w where w.org_id is null
+),
+resolved as (
+    select * from whole where org_id is not null
+    union all by name
+    select p.*, coalesce(a.org_id, core.slug(p.raw_name)) as org_id
+    from parts p left join core.organization_aliases() a on a.alias_key = core.name_key(p.raw_name)
+    where trim(p.raw_name) <> ''
+)
+select r.event_id, r.event_type, r.occurred_at, r.role, r.raw_name, r.org_id,
+       coalesce(reg.country,
+                case when len(r.countries) = r.n_named then r.countries[r.ordinal]
+                     when len(list_distinct(r.countries)) = 1 then r.countries[1] end) as country,
+       reg.org_id is not null as in_registry
+from resolved r left join core.organization_registry reg using (org_id);
+
+create or replace macro core.organizations_as_of(as_of) as table
+with seen as (
+    select org_id,
+           mode(raw_name) as name,
+           mode(country) as country,
+           list(distinct raw_name order by raw_name) as spellings,
+           min(occurred_at) as first_event_on,
+           count(distinct event_id) as events
+    from core.organization_mentions(as_of)
+    group by org_id
+)
+select reg.org_id, reg.name, reg.country, reg.kind,
+       list_sort(list_distinct(list_concat(reg.aliases, list_filter(coalesce(s.spellings, []), lambda x: x <> reg.name)))) as aliases,
+       true as in_registry, s.first_event_on, coalesce(s.events, 0) as events
+from core.organization_registry reg left join seen s using (org_id)
+union all
+select s.org_id, s.name, s.country, null as kind,
+       list_filter(s.spellings, lambda x: x <> s.name) as aliases,
+       false, s.first_event_on, s.events
+from seen s where s.org_id not in (select org_id from core.organization_registry);

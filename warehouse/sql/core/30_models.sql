@@ -1,0 +1,76 @@
+-- One row per model, however many sources report it. Events are matched on the
+-- normalized model name (the slug in their subject, so "Llama 3-70B" and "Llama 3 70B"
+-- meet) and then through core.model_alias_registry (warehouse/reference/model_aliases.csv)
+-- for names that normalize apart. The launch date is the earliest any source gives;
+-- other attributes come from the first-recorded event that states them.
+-- "Earliest" compares the last day each date can stand for, and prefers the more
+-- precise date on a tie: "September 2025" and "2025-09-30" agree, and the day wins.
+
+create or replace macro core.model_launches(as_of) as table
+select e.*,
+       coalesce(a.model_id, substr(e.subject, 7)) as model_id
+from core.effective_events(as_of) e
+left join core.model_alias_registry a on a.alias_id = substr(e.subject, 7)
+where e.event_type = 'model.launched';
+
+create or replace macro core.models_as_of(as_of) as table
+with launches as (select * from core.model_launches(as_of)),
+developers as (
+    select l.model_id,
+           list(distinct m.org_id order by m.org_id) as organization_ids,
+           list(distinct m.country order by m.country) filter (where m.country is not null) as countries
+    from launches l join core.organization_mentions(as_of) m on m.event_id = l.event_id and m.role = 'developer'
+    group by l.model_id
+),
+attributes as (
+    select model_id,
+           arg_min(payload ->> 'model', position) as model,
+           arg_min(occurred_at, (core.period_end(occurred_at, occurred_precision), core.precision_rank(occurred_precision), position)) as launched_on,
+           arg_min(occurred_precision, (core.period_end(occurred_at, occurred_precision), core.precision_rank(occurred_precision), position)) as launch_precision,
+           arg_min(json_extract_string(payload, '$.organizations[*]'), position)
+               filter (where json_array_length(payload, '$.organizations') > 0) as organizations,
+           arg_min(json_extract_string(payload, '$.countries[*]'), position)
+               filter (where json_array_length(payload, '$.countries') > 0) as source_countries,
+           arg_min((payload ->> 'open_weights')::boolean, position) filter (where payload ->> 'open_weights' is not null) as open_weights,
+           arg_min(payload ->> 'access', position) filter (where payload ->> 'access' is not null) as access,
+           arg_min(payload ->> 'access_detail', position) filter (where payload ->> 'access_detail' is not null) as access_detail,
+           arg_min((payload ->> 'parameters')::double, position) filter (where payload ->> 'parameters' is not null) as parameters,
+           arg_min((payload ->> 'training_compute_flop')::double, position) filter (where payload ->> 'training_compute_flop' is not null) as training_compute_flop,
+           arg_min((payload ->> 'training_dataset_size')::double, position) filter (where payload ->> 'training_dataset_size' is not null) as training_dataset_size,
+           arg_min(json_extract_string(payload, '$.domains[*]'), position) filter (where json_array_length(payload, '$.domains') > 0) as domains,
+           arg_min(json_extract_string(payload, '$.tasks[*]'), position) filter (where json_array_length(payload, '$.tasks') > 0) as tasks,
+           bool_or((payload ->> 'frontier')::boolean) as frontier,
+           arg_min(payload ->> 'base_model', position) filter (where payload ->> 'base_model' is not null) as base_model,
+           arg_min(payload ->> 'hardware', position) filter (where payload ->> 'hardware' is not null) as hardware,
+           list(distinct source order by source) as sources,
+           list(distinct source_url order by source_url) filter (where source_url is not null) as source_urls,
+           list(event_id order by position) as event_ids,
+           count(*) as launch_events,
+           min(recorded_at) as first_recorded_at
+    from launches
+    group by model_id
+)
+select a.model_id,
+       a.model,
+       coalesce(a.organizations, []) as organizations,
+       coalesce(d.organization_ids, []) as organization_ids,
+       coalesce(d.countries, a.source_countries, []) as countries,
+       a.launched_on,
+       a.launch_precision,
+       a.open_weights,
+       a.access,
+       a.access_detail,
+       a.parameters,
+       a.training_compute_flop,
+       a.training_dataset_size,
+       coalesce(a.domains, []) as domains,
+       coalesce(a.tasks, []) as tasks,
+       coalesce(a.frontier, false) as frontier,
+       a.base_model,
+       a.hardware,
+       a.sources,
+       coalesce(a.source_urls, []) as source_urls,
+       a.event_ids,
+       a.launch_events,
+       a.first_recorded_at
+from attributes a left join developers d using (model_id);

@@ -1,0 +1,21 @@
+-- Where sources disagree on a model's launch date: one row per model and source, for
+-- models where two sources give periods that do not overlap ("2025-09" and
+-- "2025-09-30" agree; "2025-09-30" and "2025-10-02" do not). `kept` marks the date
+-- core.models shows.
+create or replace macro core.model_conflicts_as_of(as_of) as table
+with per_source as (
+    select model_id, source,
+           arg_min(occurred_at, (core.period_end(occurred_at, occurred_precision), core.precision_rank(occurred_precision), position)) as launched_on,
+           arg_min(occurred_precision, (core.period_end(occurred_at, occurred_precision), core.precision_rank(occurred_precision), position)) as precision,
+           arg_min(event_id, (core.period_end(occurred_at, occurred_precision), core.precision_rank(occurred_precision), position)) as event_id
+    from core.model_launches(as_of)
+    group by model_id, source
+),
+disputed as (
+    select model_id from per_source group by model_id
+    having max(launched_on) > min(core.period_end(launched_on, precision))
+)
+select p.model_id, 'launched_on' as field, p.source, p.launched_on::varchar as value, p.precision, p.event_id,
+       p.launched_on = m.launched_on and p.precision = m.launch_precision as kept
+from per_source p join disputed using (model_id) join core.models_as_of(as_of) m using (model_id)
+order by p.model_id, p.source;

@@ -1,0 +1,48 @@
+-- Allegations: one row per allegation (its subject), with the status after the
+-- latest update (by valid time, then log order) and the whole history.
+create or replace macro core.allegations_as_of(as_of) as table
+with steps as (
+    select subject, event_id, event_type, occurred_at, position, source_url,
+           payload ->> 'status' as status, payload ->> 'summary' as summary, payload ->> 'venue' as venue
+    from core.effective_events(as_of)
+    where event_type in ('allegation.made', 'allegation.updated')
+),
+made as (
+    select e.subject, e.event_id, e.occurred_at,
+           e.payload ->> 'accuser' as accuser, e.payload ->> 'accused' as accused, e.payload ->> 'kind' as kind
+    from core.effective_events(as_of) e
+    where e.event_type = 'allegation.made'
+    qualify row_number() over (partition by e.subject order by e.occurred_at, e.position) = 1
+),
+history as (
+    select subject,
+           arg_max(status, (occurred_at, position)) as status,
+           arg_max(summary, (occurred_at, position)) as latest_summary,
+           arg_max(venue, (occurred_at, position)) filter (where venue is not null) as venue,
+           max(occurred_at) as last_update_on,
+           count(*) - 1 as updates,
+           list({'on': occurred_at, 'status': status, 'summary': summary} order by occurred_at, position) as history,
+           coalesce(list(distinct source_url) filter (where source_url is not null), []) as source_urls
+    from steps
+    group by subject
+)
+select m.subject as allegation_id,
+       m.accuser,
+       accuser_org.org_id as accuser_org_id,
+       m.accused,
+       accused_org.org_id as accused_org_id,
+       m.kind,
+       h.venue,
+       h.status,
+       m.occurred_at as alleged_on,
+       h.last_update_on,
+       h.updates,
+       h.latest_summary,
+       h.history,
+       coalesce(h.source_urls, []) as source_urls
+from made m
+join history h using (subject)
+left join (select event_id, any_value(org_id) as org_id from core.organization_mentions(as_of) where role = 'accuser' group by event_id) accuser_org
+    on accuser_org.event_id = m.event_id
+left join (select event_id, any_value(org_id) as org_id from core.organization_mentions(as_of) where role = 'accused' group by event_id) accused_org
+    on accused_org.event_id = m.event_id;

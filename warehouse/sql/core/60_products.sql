@@ -1,0 +1,16 @@
+-- Products and company releases: one row per product (its subject).
+create or replace macro core.products_as_of(as_of) as table
+select e.subject as product_id,
+       arg_min(e.payload ->> 'product', e.position) as product,
+       arg_min(e.payload ->> 'organization', e.position) as organization,
+       arg_min(m.org_id, e.position) as org_id,
+       arg_min(m.country, e.position) as country,
+       arg_min(e.payload ->> 'kind', e.position) as kind,
+       min(e.occurred_at) as released_on,
+       arg_min(e.occurred_precision, (e.occurred_at, e.position)) as release_precision,
+       arg_min(e.payload ->> 'description', e.position) as description,
+       coalesce(list(distinct e.source_url) filter (where e.source_url is not null), []) as source_urls
+from core.effective_events(as_of) e
+left join core.organization_mentions(as_of) m on m.event_id = e.event_id and m.role = 'developer'
+where e.event_type = 'product.released'
+group by e.subject;

@@ -1,0 +1,483 @@
+"""The event store: the single append path, the hash chain and its verification.
+
+Nothing else in airace writes to `events.*`. Every other reader opens the
+database read-only (or reads the published snapshot).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from schemas import NewEvent, Rejection, parse_record, upcast_payload
+from warehouse.home import WarehouseHome
+from warehouse.lock import DEFAULT_TIMEOUT_S, writer_lock
+
+GENESIS_HASH = "0" * 64
+CHUNK_SIZE = 50_000
+
+EVENTS_DDL = """
+create schema if not exists events;
+create table if not exists events.log (
+    position           bigint primary key,
+    event_id           varchar not null unique,
+    event_type         varchar not null,
+    schema_version     integer not null,
+    subject            varchar not null,
+    occurred_at        date not null,
+    occurred_precision varchar not null,
+    recorded_at        timestamptz not null,
+    source             varchar not null,
+    source_url         varchar,
+    source_ref         varchar,
+    retrieved_at       timestamptz,
+    payload            json not null,
+    prev_hash          varchar not null,
+    hash               varchar not null,
+    run_id             varchar not null
+);
+create table if not exists events.quarantine (
+    run_id          varchar not null,
+    source          varchar not null,
+    record_ref      varchar not null,
+    reason          varchar not null,
+    raw_payload     varchar not null,
+    quarantined_at  timestamptz not null
+);
+create table if not exists events.ingest_runs (
+    run_id          varchar primary key,
+    source          varchar not null,
+    started_at      timestamptz not null,
+    finished_at     timestamptz not null,
+    records_read    bigint not null,
+    appended        bigint not null,
+    duplicate       bigint not null,
+    quarantined     bigint not null,
+    first_position  bigint,
+    last_position   bigint,
+    head_hash       varchar not null,
+    -- sha256 of the whole input, for sources that deliver snapshots (one file = one state)
+    input_sha256    varchar
+);
+create or replace macro events.log_as_of(as_of) as table
+    select * from events.log where recorded_at <= as_of::timestamptz;
+"""
+
+# The one definition of what a row's hash covers; used by append and by verify,
+# so the two cannot drift. NULLs get a marker so (NULL, 'x') and ('x', NULL) differ.
+ROW_DIGEST_SQL = """sha256(concat_ws(chr(31),
+    position::varchar, event_id, event_type, schema_version::varchar, subject,
+    occurred_at::varchar, occurred_precision, epoch_us(recorded_at)::varchar, source,
+    coalesce(source_url, chr(0)), coalesce(source_ref, chr(0)),
+    coalesce(epoch_us(retrieved_at)::varchar, chr(0)), payload::varchar, run_id))"""
+
+_STAGING_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("event_id", pa.string()),
+        ("event_type", pa.string()),
+        ("schema_version", pa.int32()),
+        ("subject", pa.string()),
+        ("occurred_at", pa.date32()),
+        ("occurred_precision", pa.string()),
+        ("source", pa.string()),
+        ("source_url", pa.string()),
+        ("source_ref", pa.string()),
+        ("retrieved_at", pa.timestamp("us", tz="UTC")),
+        ("payload", pa.string()),
+    ]
+)
+_QUARANTINE_SCHEMA = pa.schema([("record_ref", pa.string()), ("reason", pa.string()), ("raw_payload", pa.string())])
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One record as a source delivered it: a reference for error messages and the raw value."""
+
+    ref: str
+    value: Any
+    # Set by a reader that already knows the record is unusable (e.g. a CSV row that
+    # does not parse): the record goes to quarantine with this reason.
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    run_id: str
+    source: str
+    read: int
+    appended: int
+    duplicate: int
+    quarantined: int
+    head_hash: str
+    first_position: int | None
+    last_position: int | None
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "appended": self.appended,
+            "duplicate": self.duplicate,
+            "quarantined": self.quarantined,
+            "head_hash": self.head_hash,
+            "run_id": self.run_id,
+        }
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    events: int
+    head_hash: str
+    first_bad_position: int | None = None
+    problem: str | None = None
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+def connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(EVENTS_DDL)
+
+
+def chain(prev_hash: str, digests: Iterable[str]) -> list[str]:
+    """hash_n = sha256(hash_{n-1} || digest_n): sequential by nature, so done here in one pass."""
+    hashes = []
+    for digest in digests:
+        prev_hash = hashlib.sha256((prev_hash + digest).encode()).hexdigest()
+        hashes.append(prev_hash)
+    return hashes
+
+
+class EventStore:
+    """The append-only log of one warehouse home."""
+
+    def __init__(self, home: WarehouseHome, *, lock_timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self.home = home
+        self.lock_timeout_s = lock_timeout_s
+
+    @contextmanager
+    def writer(self, purpose: str = "") -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection, held under the cross-process writer lock."""
+        self.home.ensure()
+        with writer_lock(self.home.lock_file, timeout_s=self.lock_timeout_s, purpose=purpose):
+            con = connect(self.home.live_db, read_only=False)
+            try:
+                ensure_schema(con)
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not self.home.live_db.exists():
+            raise StoreError(f"no warehouse at {self.home.live_db}: run `airace run` or `airace ingest` first")
+        con = connect(self.home.live_db, read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def append(
+        self,
+        records: Iterable[RawRecord],
+        *,
+        source: str,
+        run_id: str | None = None,
+        recorded_at: dt.datetime | None = None,
+        default_source: str | None = None,
+        input_sha256: str | None = None,
+    ) -> IngestResult:
+        """Validate and append records as one batch: all of it lands, or none of it.
+
+        Duplicates (by event_id, against the log and inside the batch) are
+        counted, invalid records go to `events.quarantine` with their raw
+        payload, and the run is written to `events.ingest_runs`.
+        """
+        with self.writer(purpose=f"append {source}") as con:
+            return append_batch(
+                con,
+                records,
+                source=source,
+                run_id=run_id,
+                recorded_at=recorded_at,
+                default_source=default_source,
+                input_sha256=input_sha256,
+            )
+
+    def append_snapshot(
+        self,
+        records: Iterable[RawRecord],
+        *,
+        source: str,
+        input_sha256: str,
+        run_id: str | None = None,
+        recorded_at: dt.datetime | None = None,
+    ) -> IngestResult:
+        """Append a source's full snapshot: changed rows become corrections, vanished rows
+        retractions (see warehouse.reconcile), all under one lock and one transaction."""
+        from warehouse.reconcile import reconcile_snapshot
+
+        with self.writer(purpose=f"append snapshot {source}") as con:
+            reconciled = reconcile_snapshot(con, records, source=source, input_sha256=input_sha256)
+            return append_batch(
+                con, reconciled, source=source, run_id=run_id, recorded_at=recorded_at, input_sha256=input_sha256
+            )
+
+    def verify(self) -> VerifyReport:
+        with self.reader() as con:
+            return verify(con)
+
+
+def _validated_chunks(
+    records: Iterable[RawRecord], default_source: str | None
+) -> Iterator[tuple[list[NewEvent], list[Rejection], int]]:
+    iterator = iter(records)
+    while chunk := list(itertools.islice(iterator, CHUNK_SIZE)):
+        events, rejections = [], []
+        for record in chunk:
+            if record.error is not None:
+                rejections.append(Rejection(record_ref=record.ref, reason=record.error, raw=str(record.value)))
+                continue
+            parsed = parse_record(record.value, record_ref=record.ref, default_source=default_source)
+            (events if isinstance(parsed, NewEvent) else rejections).append(parsed)
+        yield events, rejections, len(chunk)
+
+
+def _staging_table(events: list[NewEvent], first_seq: int) -> pa.Table:
+    return pa.Table.from_pydict(
+        {
+            "seq": range(first_seq, first_seq + len(events)),
+            "event_id": [e.event_id for e in events],
+            "event_type": [e.event_type for e in events],
+            "schema_version": [e.schema_version for e in events],
+            "subject": [e.subject for e in events],
+            "occurred_at": [e.occurred_at for e in events],
+            "occurred_precision": [e.occurred_precision for e in events],
+            "source": [e.source for e in events],
+            "source_url": [e.source_url for e in events],
+            "source_ref": [e.source_ref for e in events],
+            "retrieved_at": [e.retrieved_at for e in events],
+            "payload": [e.payload_json for e in events],
+        },
+        schema=_STAGING_SCHEMA,
+    )
+
+
+def _head(con: duckdb.DuckDBPyConnection) -> tuple[int, str, dt.datetime | None]:
+    rows = con.execute(
+        "select position, hash, recorded_at from events.log order by position desc limit 1"
+    ).fetchall()
+    if not rows:
+        return 0, GENESIS_HASH, None
+    return rows[0][0], rows[0][1], rows[0][2]
+
+
+def append_batch(
+    con: duckdb.DuckDBPyConnection,
+    records: Iterable[RawRecord],
+    *,
+    source: str,
+    run_id: str | None = None,
+    recorded_at: dt.datetime | None = None,
+    default_source: str | None = None,
+    input_sha256: str | None = None,
+) -> IngestResult:
+    """The one append path. Call it through `EventStore.append` (which holds the lock)."""
+    run_id = run_id or uuid.uuid4().hex
+    started_at = dt.datetime.now(dt.UTC)
+    recorded_at = recorded_at or started_at
+    if recorded_at.tzinfo is None:
+        raise StoreError("recorded_at must be timezone-aware")
+    con.execute("begin transaction")
+    try:
+        last_position, last_hash, last_recorded = _head(con)
+        if last_recorded is not None and recorded_at < last_recorded:
+            # Record time only moves forward, or "as of" queries would rewrite the past.
+            raise StoreError(f"recorded_at {recorded_at} is earlier than the log's last record time {last_recorded}")
+        con.execute(
+            """create or replace temp table staging (
+                seq bigint, event_id varchar, event_type varchar, schema_version integer, subject varchar,
+                occurred_at date, occurred_precision varchar, source varchar, source_url varchar,
+                source_ref varchar, retrieved_at timestamptz, payload json)"""
+        )
+        read = quarantined = 0
+        for events, rejections, n_read in _validated_chunks(records, default_source):
+            if events:
+                chunk = _staging_table(events, read)
+                con.register("_chunk", chunk)
+                con.execute("insert into staging select * from _chunk")
+                con.unregister("_chunk")
+            if rejections:
+                bad = pa.Table.from_pylist([r.model_dump() for r in rejections]).rename_columns(
+                    ["record_ref", "reason", "raw_payload"]
+                )
+                con.register("_bad", bad.cast(_QUARANTINE_SCHEMA))
+                con.execute(
+                    "insert into events.quarantine select ?, ?, record_ref, reason, raw_payload, ? from _bad",
+                    [run_id, source, recorded_at],
+                )
+                con.unregister("_bad")
+            read += n_read
+            quarantined += len(rejections)
+
+        con.execute(
+            """create or replace temp table fresh as
+               select s.* from staging s anti join events.log l on l.event_id = s.event_id
+               qualify row_number() over (partition by s.event_id order by s.seq) = 1"""
+        )
+        con.execute(
+            f"""create or replace temp table numbered as
+                select ? + row_number() over (order by seq) as position, event_id, event_type, schema_version,
+                       subject, occurred_at, occurred_precision, ?::timestamptz as recorded_at, source, source_url,
+                       source_ref, retrieved_at, payload, ? as run_id
+                from fresh""",
+            [last_position, recorded_at, run_id],
+        )
+        digests = con.sql(f"select {ROW_DIGEST_SQL} as digest from numbered order by position").to_arrow_table()
+        hashes = chain(last_hash, digests.column("digest").to_pylist())
+        appended = len(hashes)
+        prev_hashes = [last_hash, *hashes[:-1]]
+        con.register(
+            "_hashes",
+            pa.table(
+                {
+                    "position": pa.array(range(last_position + 1, last_position + 1 + appended), pa.int64()),
+                    "prev_hash": pa.array(prev_hashes[:appended], pa.string()),
+                    "hash": pa.array(hashes, pa.string()),
+                }
+            ),
+        )
+        con.execute(
+            """insert into events.log
+               select n.position, n.event_id, n.event_type, n.schema_version, n.subject, n.occurred_at,
+                      n.occurred_precision, n.recorded_at, n.source, n.source_url, n.source_ref, n.retrieved_at,
+                      n.payload, h.prev_hash, h.hash, n.run_id
+               from numbered n join _hashes h using (position) order by n.position"""
+        )
+        con.unregister("_hashes")
+        head_hash = hashes[-1] if hashes else last_hash
+        result = IngestResult(
+            run_id=run_id,
+            source=source,
+            read=read,
+            appended=appended,
+            duplicate=read - appended - quarantined,
+            quarantined=quarantined,
+            head_hash=head_hash,
+            first_position=last_position + 1 if appended else None,
+            last_position=last_position + appended if appended else None,
+        )
+        con.execute(
+            "insert into events.ingest_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                source,
+                started_at,
+                dt.datetime.now(dt.UTC),
+                result.read,
+                result.appended,
+                result.duplicate,
+                result.quarantined,
+                result.first_position,
+                result.last_position,
+                result.head_hash,
+                input_sha256,
+            ],
+        )
+        for table in ("staging", "fresh", "numbered"):
+            con.execute(f"drop table if exists temp.{table}")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return result
+
+
+VERIFY_SQL = f"""
+with checked as (
+    select position, event_id, prev_hash, hash,
+           sha256(prev_hash || {ROW_DIGEST_SQL}) as expected_hash,
+           lag(hash, 1, '{GENESIS_HASH}') over (order by position) as previous_row_hash,
+           row_number() over (order by position) as expected_position
+    from events.log
+)
+select position,
+       case when position <> expected_position then 'position gap: expected ' || expected_position
+            when prev_hash <> previous_row_hash then 'prev_hash does not match the hash of the row before'
+            else 'hash does not match the row''s contents (edited after append?)' end as problem
+from checked
+where hash <> expected_hash or prev_hash <> previous_row_hash or position <> expected_position
+order by position
+limit 1
+"""
+
+ACCOUNTING_SQL = """
+select 'run ' || r.run_id || ' (' || r.source || '): ' || problem as problem
+from (
+    select r.*, case
+        when r.records_read <> r.appended + r.duplicate + r.quarantined then 'read <> appended + duplicate + quarantined'
+        when r.appended <> coalesce(l.n, 0) then 'appended ' || r.appended || ' but the log holds ' || coalesce(l.n, 0)
+        when r.quarantined <> coalesce(q.n, 0) then 'quarantined ' || r.quarantined || ' but quarantine holds ' || coalesce(q.n, 0)
+        end as problem
+    from events.ingest_runs r
+    left join (select run_id, count(*) n from events.log group by run_id) l using (run_id)
+    left join (select run_id, count(*) n from events.quarantine group by run_id) q using (run_id)
+) r
+where problem is not null
+order by r.started_at
+limit 1
+"""
+
+
+def verify(con: duckdb.DuckDBPyConnection) -> VerifyReport:
+    """Recompute the whole chain in SQL and check the run accounting; report the first break."""
+    count, head = con.execute(
+        "select count(*), coalesce(arg_max(hash, position), ?) from events.log", [GENESIS_HASH]
+    ).fetchall()[0]
+    broken = con.execute(VERIFY_SQL).fetchall()
+    if broken:
+        position, problem = broken[0]
+        return VerifyReport(False, count, head, first_bad_position=position, problem=problem)
+    orphans = con.execute(
+        "select min(position) from events.log where run_id not in (select run_id from events.ingest_runs)"
+    ).fetchall()[0][0]
+    if orphans is not None:
+        return VerifyReport(False, count, head, first_bad_position=orphans, problem="row from an unrecorded run")
+    accounting = con.execute(ACCOUNTING_SQL).fetchall()
+    if accounting:
+        return VerifyReport(False, count, head, problem=accounting[0][0])
+    return VerifyReport(True, count, head)
+
+
+def read_events(con: duckdb.DuckDBPyConnection, *, after_position: int = 0) -> Iterator[dict[str, Any]]:
+    """Stored events in order, each upcast to the current schema version of its type."""
+    cursor = con.execute(
+        "select position, event_id, event_type, schema_version, subject, occurred_at, occurred_precision, "
+        "recorded_at, source, source_url, source_ref, payload from events.log where position > ? order by position",
+        [after_position],
+    )
+    columns = [d[0] for d in cursor.description]
+    while batch := cursor.fetchmany(10_000):
+        for row in batch:
+            event = dict(zip(columns, row, strict=True))
+            event["payload"] = upcast_payload(event["event_type"], event["schema_version"], json.loads(event["payload"]))
+            yield event
