@@ -91,16 +91,35 @@ def run(
     console.print(f"events.log holds {total} events; snapshot for analysts: {resolved.snapshot_db}")
 
 
-@app.command()
-def ingest(
-    files: Annotated[list[Path], typer.Argument(help="JSONL or CSV event files.")],
-    home: HomeOption = None,
-    no_refresh: Annotated[bool, typer.Option("--no-refresh", help="Append only; skip projections and snapshot.")] = False,
-) -> None:
-    """Append events from JSONL/CSV files; prints read / appended / duplicate / quarantined per file."""
-    store = EventStore(_home(home))
+def _ingest_with_source(store: EventStore, source: str, locations: list[str]) -> list[dict]:
+    """A file or URL in a registered source's own layout, through that source's mapping."""
+    from pipelines.sources import epoch
+    from pipelines.sources.http import FetchError
+
+    layouts = {epoch.SOURCE_NAME: (epoch.ingest_location, (epoch.SnapshotError, FetchError))}
+    if source not in layouts:
+        raise typer.BadParameter(f"unknown source {source!r}; sources with their own layout: {', '.join(layouts)}")
+    ingest_location, failures = layouts[source]
     rows = []
-    for path in files:
+    for location in locations:
+        try:
+            result = ingest_location(store, location)
+        except failures as exc:
+            errors.print(f"[red]error:[/red] {source}: {exc}; nothing was appended")
+            raise typer.Exit(2) from None
+        if result is None:
+            console.print(f"{location}: unchanged since the last fetch (HTTP 304); nothing to ingest")
+            continue
+        rows.append(
+            {"source": location, "read": result.read, "appended": result.appended,
+             "duplicate": result.duplicate, "quarantined": result.quarantined}
+        )
+    return rows
+
+
+def _ingest_files(store: EventStore, paths: list[Path]) -> list[dict]:
+    rows = []
+    for path in paths:
         try:
             result = store.append(read_event_file(path), source=f"file:{path.name}", default_source="analyst")
         except UnreadableInput as exc:
@@ -117,7 +136,27 @@ def ingest(
                     [result.run_id],
                 ).fetchall():
                     errors.print(f"[yellow]quarantined[/yellow] {ref}: {reason}")
-    console.print(_counts_table("airace ingest", rows))
+    return rows
+
+
+@app.command()
+def ingest(
+    inputs: Annotated[list[str], typer.Argument(help="JSONL or CSV event files (with --source: files or URLs).")],
+    home: HomeOption = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Read the inputs in this source's own layout, e.g. epoch-ai.")
+    ] = None,
+    no_refresh: Annotated[bool, typer.Option("--no-refresh", help="Append only; skip projections and snapshot.")] = False,
+) -> None:
+    """Append events from JSONL/CSV files (or a registered source's layout); prints read / appended /
+    duplicate / quarantined per input. Exit 0 even when records were quarantined; 2 when an input
+    cannot be read at all (and then nothing from it is appended)."""
+    store = EventStore(_home(home))
+    if source is None:
+        rows = _ingest_files(store, [Path(p) for p in inputs])
+    else:
+        rows = _ingest_with_source(store, source, inputs)
+    console.print(_counts_table("airace ingest" + (f" --source {source}" if source else ""), rows))
     if not no_refresh:
         _, published = refresh(store)
         console.print(f"snapshot republished: {published.path} ({published.events} events)")

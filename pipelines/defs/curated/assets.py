@@ -11,6 +11,6 @@ def curated_events(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     allegations, policy changes, product releases and launches Epoch AI's table lacks,
     each with its source URL. Appended to events.log; re-running adds nothing."""
     result = warehouse.store().append(
-        curated_records(), source=SOURCE_NAME, run_id=f"{context.run_id}:{SOURCE_NAME}"
+        curated_records(), source=SOURCE_NAME, run_id=f"{context.run.run_id}:{SOURCE_NAME}"
     )
     return ingest_materialization(result, file=dg.MetadataValue.path(str(CURATED_EVENTS)))
