@@ -231,9 +231,14 @@ def compute_event_id(event: Event, subject: str) -> str:
             subject,
             event.occurred_at.isoformat(),
             event.occurred_precision,
-            event.payload.model_dump(mode="json"),
+            canonical_payload(event),
         ]
     return hashlib.sha256(canonical_json(identity).encode()).hexdigest()[:32]
+
+
+def canonical_payload(event: Event) -> dict[str, Any]:
+    """The payload as stored: every field, unknown (None) ones left out."""
+    return event.payload.model_dump(mode="json", exclude_none=True)
 
 
 def _describe_errors(exc: ValidationError) -> str:
@@ -297,5 +302,5 @@ def parse_record(
         source_url=event.source_url,
         source_ref=event.source_ref,
         retrieved_at=event.retrieved_at,
-        payload_json=canonical_json(event.payload.model_dump(mode="json", exclude_none=True)),
+        payload_json=canonical_json(canonical_payload(event)),
     )
