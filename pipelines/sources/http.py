@@ -12,6 +12,7 @@ import email.utils
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import httpx
 
@@ -38,6 +39,8 @@ class Fetched:
     etag: str | None
     last_modified: str | None
     attempts: int
+    # The `Link: <…>; rel="next"` target, for paginated APIs.
+    next_url: str | None = None
 
     @property
     def unchanged(self) -> bool:
@@ -83,9 +86,10 @@ def fetch(
     validators: Validators | None = None,
     policy: FetchPolicy = FetchPolicy(),
     sleep: Callable[[float], None] = time.sleep,
+    accept: str = "*/*",
 ) -> Fetched:
     """GET `url`, conditionally when `validators` are given; raise FetchError when it cannot."""
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"}
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", "Accept": accept}
     if validators is not None:
         if validators.etag:
             headers["If-None-Match"] = validators.etag
@@ -108,6 +112,7 @@ def fetch(
                         raise FetchError(f"{url}: HTTP {response.status_code} {response.reason_phrase} (not retried)")
                     else:
                         content = _read_capped(response, url, policy.max_bytes)
+                        next_link = response.links.get("next", {}).get("url")
                         return Fetched(
                             url,
                             200,
@@ -115,6 +120,7 @@ def fetch(
                             response.headers.get("ETag"),
                             response.headers.get("Last-Modified"),
                             attempt,
+                            urljoin(str(response.url), next_link) if next_link else None,
                         )
             except httpx.TimeoutException as exc:
                 last_problem = f"timed out after {policy.timeout_s:g}s ({type(exc).__name__})"
@@ -135,9 +141,18 @@ class Landed:
     sha256: str | None
     path: str | None
     bytes: int
+    next_url: str | None = None
 
 
-def fetch_and_land(store, source: str, url: str, *, policy: FetchPolicy = FetchPolicy()) -> Landed:
+def fetch_and_land(
+    store,
+    source: str,
+    url: str,
+    *,
+    policy: FetchPolicy = FetchPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
+    accept: str = "*/*",
+) -> Landed:
     """Fetch conditionally against the last successful fetch, land the payload raw, record the fetch.
 
     A 304 returns `content=None`: nothing new to ingest.
@@ -146,7 +161,7 @@ def fetch_and_land(store, source: str, url: str, *, policy: FetchPolicy = FetchP
 
     with store.writer(purpose=f"fetch {source}") as con:
         validators = last_validators(con, url)
-    fetched = fetch(url, validators=validators, policy=policy)
+    fetched = fetch(url, validators=validators, policy=policy, sleep=sleep, accept=accept)
     with store.writer(purpose=f"fetch {source}") as con:
         if fetched.unchanged:
             record_fetch(con, source=source, url=url, http_status=304,
@@ -157,4 +172,4 @@ def fetch_and_land(store, source: str, url: str, *, policy: FetchPolicy = FetchP
         digest, path = land(store.home, source, fetched.content)
         record_fetch(con, source=source, url=url, http_status=200, sha256=digest, size=len(fetched.content),
                      etag=fetched.etag, last_modified=fetched.last_modified, path=path)
-    return Landed(url, 200, fetched.content, digest, str(path), len(fetched.content))
+    return Landed(url, 200, fetched.content, digest, str(path), len(fetched.content), fetched.next_url)
