@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test ui check-defs clean
+.PHONY: run test ui check-defs clean dictionary
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,7 @@ check-defs: $(INSTALLED)
 
 clean:
 	rm -rf warehouse/data .pytest_cache
+
+## Regenerate warehouse/DATA_DICTIONARY.md from the published snapshot (after `make run`).
+dictionary: $(INSTALLED)
+	$(BIN)/python -m warehouse.dictionary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -16,6 +17,7 @@ from rich.table import Table
 
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh
+from warehouse.lock import WarehouseBusy
 from warehouse.readers import UnreadableInput, read_event_file
 from warehouse.store import StoreError
 from warehouse.timetravel import open_as_of, open_snapshot
@@ -162,9 +164,20 @@ def ingest(
         console.print(f"snapshot republished: {published.path} ({published.events} events)")
 
 
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        # CSV has no nesting: lists and structs are written as JSON.
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return str(value)
+
+
 def _print_frame(frame, output_format: str) -> None:
     if output_format == "csv":
-        sys.stdout.write(frame.write_csv())
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(frame.columns)
+        writer.writerows([_csv_cell(value) for value in row] for row in frame.iter_rows())
     elif output_format == "json":
         for row in frame.iter_rows(named=True):
             sys.stdout.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
@@ -263,5 +276,14 @@ def _register_command_modules() -> None:
 _register_command_modules()
 
 
+def main() -> None:
+    """The console script: a busy warehouse is a message, not a traceback."""
+    try:
+        app()
+    except WarehouseBusy as exc:
+        errors.print(f"[red]busy:[/red] {exc}")
+        sys.exit(3)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -93,3 +93,53 @@ def test_sql_cannot_write(home, six_rows, statement):
 def test_sql_without_a_snapshot_says_what_to_do(home):
     result = runner.invoke(app, ["sql", "select 1", "--home", str(home.root)])
     assert result.exit_code == 2 and "airace run" in result.output
+
+
+def test_sql_writes_nested_values_as_json_in_csv(home, six_rows):
+    airace("ingest", six_rows, "--home", home.root)
+    result = airace(
+        "sql", "select model_id, organization_ids from core.models order by 1", "--home", home.root, "--format", "csv"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "model_id,organization_ids",
+        'glm-5,"[""zhipu-ai""]"',
+        'gpt-4o,"[""openai""]"',
+    ]
+
+
+def test_a_busy_warehouse_is_a_clear_message_not_a_traceback(home, six_rows):
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from warehouse.lock import writer_lock\n"
+            f"with writer_lock(Path({str(home.lock_file)!r}), purpose='a long test run'):\n"
+            "    print('held', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        completed = subprocess.run(
+            [str(Path(sys.executable).parent / "airace"), "ingest", str(six_rows), "--home", str(home.root)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "AIRACE_LOCK_TIMEOUT_S": "0.5"},
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert completed.returncode == 3
+    assert "busy" in completed.stderr and "a long test run" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert time.monotonic() - started < 30

@@ -5,18 +5,29 @@ analysts never open the live file: they read a copy that is replaced atomically
 after each successful build. The copy is made only while we hold the writer
 lock and no connection to the live file is open, because copying a DuckDB file
 that is open for writing corrupts the copy.
+
+What a reader sees: `os.replace` swaps the directory entry, so a connection
+already open keeps reading the old file (its inode lives until the last handle
+closes) and sees the new data when it reconnects. What a failed publish leaves:
+the previous snapshot, untouched. The copy is checked (chain, head, every
+table's row count) before it may replace anything.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from warehouse.home import WarehouseHome
 from warehouse.lock import DEFAULT_TIMEOUT_S, writer_lock
-from warehouse.store import StoreError, connect
+from warehouse.store import StoreError, connect, verify
+
+STAGING_SUFFIX = ".publishing"
 
 
 @dataclass(frozen=True)
@@ -35,37 +46,72 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _log_head(path: Path) -> tuple[int, str]:
+def _fingerprint(path: Path) -> tuple[int, str, dict[str, int]]:
+    """The log's size and head hash and the exact row count of every table."""
     con = connect(path, read_only=True)
     try:
         count, head = con.execute("select count(*), coalesce(arg_max(hash, position), '') from events.log").fetchall()[0]
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = current_database() order by all"
+        ).fetchall()
+        rows = {
+            f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+            for schema, table in tables
+        }
     finally:
         con.close()
-    return count, head
+    return count, head, rows
+
+
+def _check_copy(staging: Path, expected: tuple[int, str, dict[str, int]]) -> None:
+    try:
+        copied = _fingerprint(staging)
+        con = connect(staging, read_only=True)
+        try:
+            report = verify(con)
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        raise StoreError(f"snapshot copy is unreadable, not publishing it: {exc}") from exc
+    if copied != expected:
+        raise StoreError(
+            f"snapshot copy does not match the live database: log {copied[:2]} vs {expected[:2]}, "
+            f"tables differ: {sorted(set(copied[2].items()) ^ set(expected[2].items()))}"
+        )
+    if not report.ok:
+        # A broken chain or accounting must never reach analysts, whoever asked to publish.
+        where = f"position {report.first_bad_position}" if report.first_bad_position is not None else "the accounting"
+        raise StoreError(f"not publishing: the log does not verify at {where}: {report.problem}")
 
 
 def publish_snapshot(home: WarehouseHome, *, lock_timeout_s: float = DEFAULT_TIMEOUT_S) -> PublishedSnapshot:
     """Copy the live database to the snapshot path: temp name, check, fsync, rename."""
     if not home.live_db.exists():
         raise StoreError(f"no warehouse at {home.live_db} to publish")
-    staging = home.snapshot_db.with_name(home.snapshot_db.name + ".publishing")
+    # Unique per attempt, so a crashed publisher's leftovers never meet a live one.
+    staging = home.snapshot_db.with_name(f"{home.snapshot_db.name}{STAGING_SUFFIX}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    # Everything, the rename included, happens under the writer lock: two publishers
+    # then replace the snapshot in the order of the log, never an older over a newer.
     with writer_lock(home.lock_file, timeout_s=lock_timeout_s, purpose="publish snapshot"):
+        for leftover in home.snapshot_db.parent.glob(f"{home.snapshot_db.name}{STAGING_SUFFIX}*"):
+            leftover.unlink(missing_ok=True)
         # A checkpoint folds the WAL into the file, so the file alone is the database.
         con = connect(home.live_db, read_only=False)
         try:
             con.execute("checkpoint")
         finally:
             con.close()
-        expected = _log_head(home.live_db)
-        staging.unlink(missing_ok=True)
-        shutil.copyfile(home.live_db, staging)
-    try:
-        copied = _log_head(staging)
-        if copied != expected:
-            raise StoreError(f"snapshot copy does not match the live log: {copied} != {expected}")
-        _fsync(staging)
-        os.replace(staging, home.snapshot_db)
-        _fsync(home.snapshot_db.parent)
-    finally:
-        staging.unlink(missing_ok=True)
+        expected = _fingerprint(home.live_db)
+        try:
+            shutil.copyfile(home.live_db, staging)
+            _check_copy(staging, expected)
+            _fsync(staging)
+            # A WAL beside the snapshot (someone opened it read-write) belongs to the old
+            # file; DuckDB would replay it into the new one.
+            home.snapshot_db.with_name(home.snapshot_db.name + ".wal").unlink(missing_ok=True)
+            os.replace(staging, home.snapshot_db)
+            # The rename itself is durable only once the directory entry is on disk.
+            _fsync(home.snapshot_db.parent)
+        finally:
+            staging.unlink(missing_ok=True)
     return PublishedSnapshot(home.snapshot_db, expected[0], expected[1], home.snapshot_db.stat().st_size)

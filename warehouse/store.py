@@ -188,13 +188,20 @@ class EventStore:
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection to the live log, for the pipeline itself (verify, previews).
+
+        DuckDB locks the file: even a read-only open excludes a writer in another
+        process (and fails at once if one is open), so readers of the live file queue
+        on the writer lock too. Analysts read the snapshot and never wait here.
+        """
         if not self.home.live_db.exists():
             raise StoreError(f"no warehouse at {self.home.live_db}: run `airace run` or `airace ingest` first")
-        con = connect(self.home.live_db, read_only=True)
-        try:
-            yield con
-        finally:
-            con.close()
+        with writer_lock(self.home.lock_file, timeout_s=self.lock_timeout_s, purpose="read the live log"):
+            con = connect(self.home.live_db, read_only=True)
+            try:
+                yield con
+            finally:
+                con.close()
 
     def append(
         self,

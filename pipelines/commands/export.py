@@ -1,0 +1,37 @@
+"""`airace export DIR`: the Parquet lake for other engines (logic in warehouse.export)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pipelines import cli
+from warehouse.export import MANIFEST, PARTITION_COLUMN, export_parquet
+from warehouse.store import StoreError
+
+
+@cli.app.command()
+def export(
+    directory: Annotated[Path, typer.Argument(help="Folder to write (replaced atomically if it holds an earlier export).")],
+    home: cli.HomeOption = None,
+) -> None:
+    """Parquet export (zstd) of the log, Hive-partitioned by event month, and of every core.* and marts.* table."""
+    resolved = cli._home(home)
+    try:
+        result = export_parquet(resolved, directory)
+    except StoreError as exc:
+        cli.errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    table = Table(title=f"airace export {result.path}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in result.tables.items():
+        table.add_row(name, str(rows))
+    cli.console.print(table)
+    cli.console.print(
+        f"events.log: {result.events} events in {result.months} {PARTITION_COLUMN} partitions, "
+        f"head hash {result.head_hash}; manifest {result.path / MANIFEST}"
+    )

@@ -1,0 +1,6 @@
+import dagster as dg
+
+from pipelines.defs.jobs import lake_daily
+
+# Shortly after midnight UTC, yesterday's record day is complete: write it.
+lake_daily_schedule = dg.build_schedule_from_partitioned_job(lake_daily, hour_of_day=0, minute_of_hour=30)

@@ -1,0 +1,146 @@
+"""Charts of the pace-of-competition marts: DuckDB connection in, altair chart or PNG out.
+
+Pure functions over a connection that holds the marts (the live warehouse, the
+analysts' snapshot or an as-of rebuild), so the Dagster UI, `airace report` and an
+analyst's notebook draw the same pictures. PNGs are rendered with vl-convert, which
+needs no browser and no network.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+
+import altair as alt
+import duckdb
+import vl_convert
+
+# Before 2015 there are too few launches a month for a monthly picture to say much.
+SINCE = "2015-01-01"
+WIDTH = 640
+HEIGHT = 260
+
+
+def _no_data(title: str) -> alt.Chart:
+    """What a chart shows before there is anything to draw (vl-convert cannot size an empty chart)."""
+    return (
+        alt.Chart(alt.Data(values=[{"message": "no data yet"}]), title=title)
+        .mark_text(size=16)
+        .encode(text="message:N")
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
+def launches_by_country(con: duckdb.DuckDBPyConnection, since: str = SINCE) -> alt.Chart:
+    """Model launches per month, by the developers' country (the four largest, the rest as 'other')."""
+    frame = con.sql(
+        """with top as (
+               select country from marts.releases_monthly_by_country
+               where month >= ?::date group by country order by sum(launches) desc, country limit 4
+           )
+           select month, case when country in (select country from top) then country else 'other' end as country,
+                  sum(launches)::integer as launches
+           from marts.releases_monthly_by_country where month >= ?::date
+           group by all order by month, country""",
+        params=[since, since],
+    ).pl()
+    title = "Model launches per month, by country of the developers"
+    if frame.is_empty():
+        return _no_data(title)
+    return (
+        alt.Chart(frame, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", title=None),
+            y=alt.Y("sum(launches):Q", title="launches"),
+            color=alt.Color("country:N", title="country"),
+            tooltip=["month:T", "country:N", "launches:Q"],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
+def catch_up_lag(
+    con: duckdb.DuckDBPyConnection, comparison: str = "us_vs_china", leader: str = "US", since: str = "2010-01-01"
+) -> alt.Chart:
+    """Days until the rival matched each leading frontier step; open steps drawn at their age so far."""
+    frame = con.sql(
+        """select step_on, model, training_compute_flop,
+                  coalesce(lag_days, open_days) as days,
+                  case when caught_up then 'caught up after' else 'still open for (at least)' end as status
+           from marts.catch_up_lag
+           where comparison = ? and step_group = ? and step_leads and step_on >= ?::date
+           order by step_on""",
+        params=[comparison, leader, since],
+    ).pl()
+    rival = {"US": "China", "China": "US", "closed": "open weights", "open weights": "closed"}.get(leader, "rivals")
+    title = f"Days until {rival} matched each {leader} training-compute frontier step"
+    if frame.is_empty():
+        return _no_data(title)
+    return (
+        alt.Chart(frame, title=title)
+        .mark_point(size=80, filled=True)
+        .encode(
+            x=alt.X("step_on:T", title="frontier step"),
+            y=alt.Y("days:Q", title="days"),
+            color=alt.Color("status:N", title=None, scale=alt.Scale(range=["#1f77b4", "#d62728"])),
+            shape=alt.Shape("status:N", title=None),
+            tooltip=["model:N", "step_on:T", "training_compute_flop:Q", "days:Q", "status:N"],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
+def concentration(con: duckdb.DuckDBPyConnection, since: str = SINCE) -> alt.Chart:
+    """The Herfindahl-Hirschman index of launches per quarter, across organizations and countries."""
+    frame = con.sql(
+        """unpivot (select quarter, hhi_organizations as organizations, hhi_countries as countries
+                    from marts.concentration where quarter >= ?::date and launches > 0)
+           on organizations, countries into name across value hhi
+           order by quarter, across""",
+        params=[since],
+    ).pl()
+    title = "Concentration of launches per quarter (HHI, 0-10,000)"
+    if frame.is_empty():
+        return _no_data(title)
+    return (
+        alt.Chart(frame, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("quarter:T", title=None),
+            y=alt.Y("hhi:Q", title="HHI"),
+            color=alt.Color("across:N", title="across"),
+            tooltip=["quarter:T", "across:N", alt.Tooltip("hhi:Q", format=".0f")],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
+# Which chart belongs to which mart: the Dagster asset of that mart shows it.
+CHARTS: dict[str, tuple[str, Callable[[duckdb.DuckDBPyConnection], alt.Chart]]] = {
+    "launches_by_country": ("marts.releases_monthly_by_country", launches_by_country),
+    "catch_up_lag_us_china": ("marts.catch_up_lag", catch_up_lag),
+    "concentration": ("marts.concentration", concentration),
+}
+
+
+def to_png(chart: alt.Chart, scale: float = 1.5) -> bytes:
+    return vl_convert.vegalite_to_png(chart.to_json(), scale=scale)
+
+
+def to_svg(chart: alt.Chart) -> str:
+    return vl_convert.vegalite_to_svg(chart.to_json())
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def markdown_image(png: bytes, alt_text: str) -> str:
+    """Markdown that shows the PNG inline (the Dagster UI renders data: URIs in md metadata)."""
+    return f"![{alt_text}]({data_uri(png)})"
+
+
+def render_all(con: duckdb.DuckDBPyConnection) -> dict[str, bytes]:
+    """Every chart in CHARTS as PNG bytes, by chart name."""
+    return {name: to_png(make(con)) for name, (_, make) in CHARTS.items()}
