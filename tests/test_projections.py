@@ -144,8 +144,8 @@ def test_allegations_and_policies_follow_their_latest_step(store, append):
             ],
         ]
     )
-    assert _rows(store, "select accuser_org_id, accused_org_id, kind, status, updates from core.allegations") == [
-        ("openai", "deepseek", "distillation", "under_investigation", 1)
+    assert _rows(store, "select accuser_org_id, accused_org_ids, kind, status, updates from core.allegations") == [
+        ("openai", ["deepseek"], "distillation", "under_investigation", 1)
     ]
     assert _rows(store, "select stage, first_event_on, changes from core.policies") == [
         ("in_force", dt.date(2021, 4, 21), 2)
@@ -203,3 +203,26 @@ def test_as_of_reproduces_what_was_known_then(store, append):
         assert con.execute("select count(*) from events.log").fetchall() == [(2,)]
         # The macro answers the same question inside SQL.
         assert con.execute("select count(*) from events.log_as_of('2026-01-15')").fetchall() == [(2,)]
+
+
+def test_an_allegation_against_several_organizations_names_each(store, append):
+    append(
+        [
+            {
+                "event_type": "allegation.made",
+                "occurred_at": "2026-02-23",
+                "source": "test",
+                "subject": "allegation:anthropic-chinese-labs-distillation",
+                "payload": {
+                    "accuser": "Anthropic",
+                    "accused": "DeepSeek, Moonshot AI, MiniMax",
+                    "kind": "distillation",
+                    "summary": "claims of distillation at scale",
+                },
+            }
+        ]
+    )
+    assert _rows(store, "select accused_org_ids from core.allegations") == [(["deepseek", "minimax", "moonshot-ai"],)]
+    assert _rows(
+        store, "select accused_org_id from marts.allegations_network order by accused_org_id"
+    ) == [("deepseek",), ("minimax",), ("moonshot-ai",)]

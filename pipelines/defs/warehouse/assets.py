@@ -1,13 +1,21 @@
 import dagster as dg
 
 from pipelines.defs.resources import WRITER_POOL, WarehouseResource
+from pipelines.sources.registry import source_asset_keys
+from warehouse import charts
 from warehouse.build import rebuild
 from warehouse.projections import CORE_TABLES, MART_TABLES, Projection
 from warehouse.snapshot import publish_snapshot
 from warehouse.store import verify
 
 # Every source asset appends to the log; the log asset waits for all of them.
-SOURCE_ASSETS = [dg.AssetKey("curated_events"), dg.AssetKey("epoch_models")]
+SOURCE_ASSETS = [
+    dg.AssetKey("curated_events"),
+    dg.AssetKey("epoch_models"),
+    dg.AssetKey("inbox_files"),
+    # One asset per feed / hub source of the registry (pipelines/sources/sources.toml).
+    *(dg.AssetKey(path) for path in source_asset_keys()),
+]
 EVENT_LOG = dg.AssetKey(["events", "log"])
 CHAIN_CHECK = "hash_chain_verifies"
 
@@ -83,14 +91,23 @@ def projections_and_marts(warehouse: WarehouseResource):
     store = warehouse.store()
     counts = rebuild(store)
     with store.reader() as con:
-        for projection in CORE_TABLES + MART_TABLES:
-            yield dg.MaterializeResult(
-                asset_key=_key(projection),
-                metadata={
-                    "dagster/row_count": dg.MetadataValue.int(counts[projection.table]),
-                    "preview": _preview(con, projection.table),
-                },
-            )
+        previews = {p.table: _preview(con, p.table) for p in CORE_TABLES + MART_TABLES}
+        # The charts carry their data; render them after the live file is let go.
+        specs = {name: (table, make(con)) for name, (table, make) in charts.CHARTS.items()}
+    # Charts ride on their mart's materialization so they show in the UI beside the preview.
+    charts_by_table: dict[str, dict[str, dg.MetadataValue]] = {}
+    for name, (table, chart) in specs.items():
+        png = charts.to_png(chart)
+        charts_by_table.setdefault(table, {})[f"chart_{name}"] = dg.MetadataValue.md(charts.markdown_image(png, name))
+    for projection in CORE_TABLES + MART_TABLES:
+        yield dg.MaterializeResult(
+            asset_key=_key(projection),
+            metadata={
+                "dagster/row_count": dg.MetadataValue.int(counts[projection.table]),
+                "preview": previews[projection.table],
+                **charts_by_table.get(projection.table, {}),
+            },
+        )
 
 
 @dg.asset(

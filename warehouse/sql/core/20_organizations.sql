@@ -11,7 +11,8 @@ where core.name_key(alias) <> '';
 
 -- One row per (event, organization named in it). A name is resolved whole first
 -- ("Tsinghua KEG" -> Tsinghua University); a name that is not known whole is split on
--- '&', ';', '/' and ' and ' ("Tsinghua KEG & Zhipu" -> both). The country is the
+-- ',', '&', ';', '/' and ' and ' ("Tsinghua KEG & Zhipu" -> both; "DeepSeek, Moonshot AI,
+-- MiniMax" -> three). The country is the
 -- registry's; for an unknown organization, the event's own country when the event's
 -- countries pair up with its organizations or name a single country.
 create or replace macro core.organization_mentions(as_of) as table
@@ -36,15 +37,22 @@ with named as (
     )
 ),
 whole as (
-    select n.*, a.org_id from named n left join core.organization_aliases() a on a.alias_key = core.name_key(n.raw_name)
+    -- A parenthetical is a qualifier, not a second organization:
+    -- "David Sacks (White House AI and crypto czar)" is David Sacks.
+    select n.*, coalesce(a.org_id, plain.org_id) as org_id,
+           trim(regexp_replace(n.raw_name, '\s*\([^)]*\)', '', 'g')) as plain_name
+    from named n
+    left join core.organization_aliases() a on a.alias_key = core.name_key(n.raw_name)
+    left join core.organization_aliases() plain
+        on plain.alias_key = core.name_key(regexp_replace(n.raw_name, '\s*\([^)]*\)', '', 'g'))
 ),
 parts as (
-    select w.* exclude (org_id, raw_name),
-           unnest(regexp_split_to_array(w.raw_name, '\s*(?:&|;|/|\band\b)\s*')) as raw_name
+    select w.* exclude (org_id, raw_name, plain_name),
+           unnest(regexp_split_to_array(w.plain_name, '\s*(?:,|&|;|/|\band\b)\s*')) as raw_name
     from whole w where w.org_id is null
 ),
 resolved as (
-    select * from whole where org_id is not null
+    select * exclude (plain_name) from whole where org_id is not null
     union all by name
     select p.*, coalesce(a.org_id, core.slug(p.raw_name)) as org_id
     from parts p left join core.organization_aliases() a on a.alias_key = core.name_key(p.raw_name)

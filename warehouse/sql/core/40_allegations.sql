@@ -1,5 +1,6 @@
 -- Allegations: one row per allegation (its subject), with the status after the
--- latest update (by valid time, then log order) and the whole history.
+-- latest update (by valid time, then log order) and the whole history. An accusation
+-- of several organizations at once lists them all in accused_org_ids.
 create or replace macro core.allegations_as_of(as_of) as table
 with steps as (
     select subject, event_id, event_type, occurred_at, position, source_url,
@@ -30,7 +31,7 @@ select m.subject as allegation_id,
        m.accuser,
        accuser_org.org_id as accuser_org_id,
        m.accused,
-       accused_org.org_id as accused_org_id,
+       coalesce(accused_org.org_ids, []) as accused_org_ids,
        m.kind,
        h.venue,
        h.status,
@@ -44,5 +45,5 @@ from made m
 join history h using (subject)
 left join (select event_id, any_value(org_id) as org_id from core.organization_mentions(as_of) where role = 'accuser' group by event_id) accuser_org
     on accuser_org.event_id = m.event_id
-left join (select event_id, any_value(org_id) as org_id from core.organization_mentions(as_of) where role = 'accused' group by event_id) accused_org
+left join (select event_id, list(distinct org_id order by org_id) as org_ids from core.organization_mentions(as_of) where role = 'accused' group by event_id) accused_org
     on accused_org.event_id = m.event_id;

@@ -1,0 +1,151 @@
+"""`airace report OUT.html`: a self-contained HTML report of the pace-of-competition marts.
+
+Read from the published snapshot (or as of a past moment), so the report shows what
+analysts can query. Charts are inlined as base64 PNG and nothing is fetched when the
+file is opened: it can be mailed, archived, or opened offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+
+from pipelines.cli import HomeOption, _home, _parse_as_of, app, console, errors
+from warehouse import charts
+from warehouse.store import StoreError
+from warehouse.timetravel import open_as_of, open_snapshot
+
+# (title, note, SQL) of the small tables under the charts; each answers one question.
+TABLES: list[tuple[str, str, str]] = [
+    (
+        "Is China closing the gap? US frontier steps and China's catch-up, per year",
+        "A US step is a model whose training compute exceeded every earlier US model and every Chinese one "
+        "then; the lag is the days until a Chinese model matched it. Open steps have not been matched yet.",
+        """select year, leading_steps as us_steps, caught_up_steps as caught_up, open_steps as still_open,
+                  median_lag_days
+           from marts.catch_up_lag_yearly
+           where comparison = 'us_vs_china' and step_group = 'US' and year >= 2015 order by year""",
+    ),
+    (
+        "Open weights vs closed, per year",
+        "Days until an open-weights model matched each closed frontier step.",
+        """select year, leading_steps as closed_steps, caught_up_steps as caught_up, open_steps as still_open,
+                  median_lag_days
+           from marts.catch_up_lag_yearly
+           where comparison = 'open_vs_closed' and step_group = 'closed' and year >= 2015 order by year""",
+    ),
+    (
+        "Training-compute frontier records since 2018",
+        "Each model set a record of training compute; held until the next record.",
+        """select launched_on, model, array_to_string(organizations, ', ') as organizations,
+                  format('{:.2e}', training_compute_flop) as training_compute_flop, held_days_to_date as held_days,
+                  is_current_record as current
+           from marts.frontier_timeline where is_compute_record and launched_on >= '2018-01-01' order by launched_on""",
+    ),
+    (
+        "Most launches in the last 12 months of data",
+        "Launches per organization over the 12 months ending with the last month in the data.",
+        """select organization, country, rolling_12m as launches_12m, cumulative as launches_all_time
+           from marts.releases_monthly
+           where month = (select max(month) from marts.releases_monthly)
+           order by rolling_12m desc, organization limit 10""",
+    ),
+    (
+        "Concentration, last eight quarters",
+        "Herfindahl-Hirschman index of launches (0-10,000) and the equivalent number of equal-sized players.",
+        """select quarter, launches, round(hhi_organizations) as hhi_organizations,
+                  round(effective_organizations, 1) as effective_organizations,
+                  round(hhi_countries) as hhi_countries, top_country
+           from marts.concentration where launches > 0 order by quarter desc limit 8""",
+    ),
+    (
+        "Policy changes per jurisdiction, last 24 months of data",
+        "Each step of a policy (proposed, adopted, in force, amended, revoked...) counts once.",
+        """select jurisdiction, sum(changes)::integer as changes, sum(new_policies)::integer as new_policies
+           from marts.policy_velocity
+           where month > (select max(month) from marts.policy_velocity) - interval 24 month
+           group by jurisdiction order by changes desc, jurisdiction""",
+    ),
+]
+
+CHART_TITLES = {
+    "launches_by_country": "Launches per month by country",
+    "catch_up_lag_us_china": "US vs China: catch-up lag of training-compute frontier steps",
+    "concentration": "Concentration of launches",
+}
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 2em; }
+img { max-width: 100%; border: 1px solid #ddd; }
+table { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0 1em; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
+.note { color: #555; font-size: 0.9em; }
+"""
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "<td>&mdash;</td>"
+    if isinstance(value, float):
+        value = f"{value:,.1f}"
+    return f"<td>{html.escape(str(value))}</td>"
+
+
+def _table(con: duckdb.DuckDBPyConnection, query: str) -> str:
+    relation = con.sql(query)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in relation.columns)
+    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in relation.fetchall())
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_report(con: duckdb.DuckDBPyConnection, *, title: str = "airace: the pace of the AI race") -> str:
+    """The whole report as one HTML string (charts as data: URIs, no external reference)."""
+    events, last_recorded = con.execute("select count(*), max(recorded_at) from events.log").fetchall()[0]
+    models, last_launch = con.execute("select count(*), max(launched_on) from core.models").fetchall()[0]
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p class='note'>{events} events recorded up to {html.escape(str(last_recorded))}; {models} models, "
+        f"last launch {html.escape(str(last_launch))}. Model data: Epoch AI, 'Data on AI Models' (CC BY 4.0), "
+        "and airace's curated events. Definitions: warehouse/DATA_DICTIONARY.md.</p>",
+    ]
+    for name, png in charts.render_all(con).items():
+        caption = CHART_TITLES.get(name, name)
+        parts.append(f"<h2>{html.escape(caption)}</h2>")
+        parts.append(f"<img alt='{html.escape(caption)}' src='{charts.data_uri(png)}'>")
+    for heading, note, query in TABLES:
+        parts.append(f"<h2>{html.escape(heading)}</h2><p class='note'>{html.escape(note)}</p>")
+        parts.append(_table(con, query))
+    parts.append(f"<p class='note'>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by airace report.</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Argument(help="The HTML file to write.")],
+    home: HomeOption = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Report as the warehouse knew it at this date/time (record time).")
+    ] = None,
+) -> None:
+    """Write a self-contained HTML report (charts and small tables) from the published snapshot."""
+    resolved = _home(home)
+    try:
+        opener = open_as_of(resolved, _parse_as_of(as_of)) if as_of else open_snapshot(resolved)
+        with opener as con:
+            document = render_report(con)
+    except StoreError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(document, encoding="utf-8")
+    console.print(f"report written: {out} ({len(document.encode()) // 1024} KiB)")

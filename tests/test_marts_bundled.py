@@ -1,0 +1,96 @@
+"""The marts on the bundled data (curated events + Epoch AI's notable models), built once."""
+
+import datetime as dt
+
+import pytest
+
+from pipelines.sources import epoch
+from pipelines.sources.curated import SOURCE_NAME as CURATED, curated_records
+from warehouse import EventStore, WarehouseHome
+from warehouse.build import refresh
+from warehouse.projections import MART_TABLES
+from warehouse.timetravel import open_snapshot
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    store = EventStore(WarehouseHome.resolve(tmp_path_factory.mktemp("bundled") / "warehouse").ensure(), lock_timeout_s=30)
+    store.append(curated_records(), source=CURATED)
+    epoch.ingest_location(store)
+    refresh(store)
+    with open_snapshot(store.home) as connection:
+        yield connection
+
+
+def rows(con, query, params=()):
+    return con.execute(query, list(params)).fetchall()
+
+
+def test_every_mart_has_rows(con):
+    for mart in MART_TABLES:
+        assert rows(con, f"select count(*) from {mart.table}")[0][0] > 0, mart.table
+
+
+def test_us_vs_china_catch_up_series_covers_2019_to_2025_with_sensible_lags(con):
+    steps = rows(con, """select step_year, step_leads, caught_up, lag_days, open_days
+                         from marts.catch_up_lag where comparison = 'us_vs_china' and step_group = 'US'""")
+    years = {year for year, *_ in steps}
+    assert min(years) <= 2019 and max(years) >= 2025
+    leading = [s for s in steps if s[1]]
+    # Matched steps have a positive lag; unmatched ones stay open: NULL lag, never 0.
+    assert all(lag is not None and lag > 0 for _, _, caught, lag, _ in leading if caught)
+    assert all(lag is None and open_days >= 0 for _, _, caught, lag, open_days in leading if not caught)
+    assert any(caught for _, _, caught, _, _ in leading) and any(not caught for _, _, caught, _, _ in leading)
+    # No negative lag anywhere, in any comparison; "behind" is only for steps that did not lead.
+    assert rows(con, "select count(*) from marts.catch_up_lag where lag_days <= 0 or behind_days < 0 or open_days < 0") == [(0,)]
+    assert rows(con, "select count(*) from marts.catch_up_lag where not step_leads and (lag_days is not null or caught_up is not null)") == [(0,)]
+    # Known facts of the bundled data: GPT-4 (2023-03-14, 2.1e25 FLOP) was first matched by a
+    # Chinese model in 2024; Grok 4 (5e26) has not been.
+    gpt4 = rows(con, """select caught_up, year(caught_up_on) from marts.catch_up_lag
+                        where comparison = 'us_vs_china' and model = 'GPT-4'""")
+    assert gpt4 == [(True, 2024)]
+    assert rows(con, "select caught_up, lag_days from marts.catch_up_lag where comparison = 'us_vs_china' and model = 'Grok 4'") == [(False, None)]
+
+
+def test_catch_up_lag_yearly_answers_is_the_gap_closing_in_one_query(con):
+    yearly = dict(
+        rows(con, """select year, median_lag_days from marts.catch_up_lag_yearly
+                     where comparison = 'us_vs_china' and step_group = 'US' and year between 2019 and 2025""")
+    )
+    assert sorted(yearly) == list(range(2019, 2026))
+    assert all(lag is None or lag > 0 for lag in yearly.values())
+    assert sum(lag is not None for lag in yearly.values()) >= 4
+
+
+def test_hong_kong_counts_as_china_and_joint_us_china_models_as_neither(con):
+    hk = rows(con, """select count(*) from marts.catch_up_members(?::timestamptz)
+                      where comparison = 'us_vs_china' and list_contains(countries, 'HK') and grp <> 'China'""", ["infinity"])
+    joint = rows(con, """select count(*) from marts.catch_up_members(?::timestamptz)
+                         where comparison = 'us_vs_china' and list_contains(countries, 'US') and list_has_any(countries, ['CN', 'HK'])""",
+                 ["infinity"])
+    assert hk == [(0,)] and joint == [(0,)]
+
+
+def test_frontier_timeline_is_built_from_compute_and_the_epoch_flag(con):
+    records = rows(con, """select model, launched_on, training_compute_flop, held_until from marts.frontier_timeline
+                           where is_compute_record order by launched_on""")
+    assert len(records) >= 20
+    # Each record beats the one before, and is held until the next one.
+    assert all(b[2] > a[2] and b[1] > a[1] and a[3] == b[1] for a, b in zip(records, records[1:]))
+    assert records[-1][3] is None
+    assert {"GPT-4", "Gemini 1.0 Ultra"} <= {r[0] for r in records}
+    flagged = rows(con, "select count(*) from core.models where frontier and launched_on is not null")[0][0]
+    assert rows(con, "select count(*) from marts.frontier_timeline where frontier_flag")[0][0] == flagged >= 100
+    # The flag covers models the compute record does not: both measures are in the mart.
+    assert rows(con, "select count(*) from marts.frontier_timeline where frontier_flag and not is_compute_record")[0][0] > 0
+
+
+def test_concentration_and_monthly_grids_are_consistent_with_core_models(con):
+    # Every model with a known country counts once in total across its countries' shares.
+    (total,) = rows(con, "select sum(share_of_month) from marts.releases_monthly_by_country where month = '2024-03-01'")[0]
+    assert total == pytest.approx(1.0)
+    assert rows(con, """select count(*) from marts.concentration
+                        where hhi_organizations not between 0 and 10000 or hhi_countries not between 0 and 10000""") == [(0,)]
+    (launches_2024,) = rows(con, "select sum(launches) from marts.concentration where year(quarter) = 2024")[0]
+    assert launches_2024 == rows(con, "select count(*) from core.models where year(launched_on) = 2024")[0][0]
+    assert rows(con, "select max(quarter) from marts.concentration")[0][0] >= dt.date(2025, 10, 1)

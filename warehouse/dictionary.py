@@ -1,0 +1,363 @@
+"""Writes warehouse/DATA_DICTIONARY.md: the meanings written here, the column types read
+from the tables, and each example query's real output on a build.
+
+    python -m warehouse.dictionary [SNAPSHOT]      (default: the published snapshot)
+
+tests/test_data_dictionary.py fails when a table or column is missing from the
+dictionary, so adding a column means adding its meaning here and regenerating.
+"""
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+from warehouse.home import WarehouseHome
+from warehouse.projections import CORE_TABLES, MART_TABLES
+
+DICTIONARY = Path(__file__).resolve().parent / "DATA_DICTIONARY.md"
+HEAD = """# airace data dictionary
+
+What every table analysts query holds: its definition, its columns (name, DuckDB type, meaning) and an
+example query with its real output on the bundled build (`airace run` on a fresh clone: Epoch AI's
+notable-models snapshot plus the curated events). `tests/test_data_dictionary.py` checks that every table
+in `warehouse.projections.CORE_TABLES + MART_TABLES` is documented here with exactly the columns and types
+it has, so this file cannot drift from the SQL.
+
+Conventions:
+
+* **Valid time vs record time.** Dates such as `launched_on` are when things happened (valid time). Every
+  table is also a table macro `<table>_as_of(as_of)` over the log as recorded up to `as_of` (record time):
+  `select * from marts.catch_up_lag_as_of('2026-01-01'::timestamptz)`, or `airace sql --as-of 2026-01-01 "..."`
+  which rebuilds everything as it was known then, so a past report can be reproduced exactly after later
+  corrections.
+* **Corrections and retractions** are applied everywhere (`core.effective_events`); the log keeps both.
+* **Unknown is NULL**, never 0 (compute, parameters, dates). Lists are empty when nothing is known.
+* **Dates of lower precision** (month, year) sit on the first day of their month or year in grids; the
+  `*_precision` columns say which.
+* **Countries** are ISO 3166 alpha-2 codes from the organization registry; `EU` and `INT` (international)
+  also occur. Hong Kong is `HK`, separate from `CN`, except in `marts.catch_up_lag` (US vs China), which
+  folds HK into China.
+* **Joint work** counts for each developing organization in per-organization counts
+  (`marts.releases_monthly`, `marts.release_cadence`) and fractionally (1/n each) in `marts.concentration`.
+
+Model data: Epoch AI, "Data on AI Models", https://epoch.ai/data/ai-models (CC BY 4.0).
+"""
+
+T = {}  # table -> (definition, {col: meaning}, example sql)
+
+T["core.organizations"] = (
+"""Every organization airace knows: the curated registry (`warehouse/reference/organizations.csv`) plus each organization an event names that the registry does not know yet (`in_registry` false; its id is a slug of the name). Names are matched whole first (also without a parenthetical qualifier), then split on `,`, `&`, `;`, `/` and ` and `; case, accents, punctuation and spaces are ignored. Hong Kong organizations have the country code `HK` (not folded into `CN` here; see `marts.catch_up_lag`).""",
+{"org_id": "Stable id (registry id, or a slug of the name for unregistered organizations).",
+ "name": "Canonical name (the registry's, else the most common spelling in events).",
+ "country": "ISO 3166 alpha-2 country of the organization (registry; else from the event when unambiguous). `INT` = international.",
+ "kind": "Registry kind: lab, big_tech, company, university, research_institute, government, ... NULL when unregistered.",
+ "aliases": "Other spellings: the registry's aliases plus every spelling seen in events.",
+ "in_registry": "True when the organization is in the curated registry.",
+ "first_event_on": "Valid date of the first event naming it (NULL if none yet).",
+ "events": "Number of (effective) events naming it."},
+"select org_id, name, country, kind, events from core.organizations where events > 0 order by events desc, org_id limit 5")
+
+T["core.models"] = (
+"""One row per model, however many sources report it (Epoch AI's notable-models table, the curated bundle, feeds). Events are matched on the normalized model name and then through the alias table (`warehouse/reference/model_aliases.csv`). The launch date is the earliest any source gives (comparing the last day each date can stand for; the more precise date wins a tie); other attributes come from the first-recorded event that states them. Corrections are applied and retracted events removed. Empty source cells are unknown (NULL), never 0.""",
+{"model_id": "Stable id: the normalized model name (or its alias target).",
+ "model": "Model name as first recorded.",
+ "organizations": "Developing organizations as the source spells them.",
+ "organization_ids": "Developing organizations resolved to `core.organizations.org_id` (sorted).",
+ "countries": "Countries of the developers (registry countries; else the source's own list). HK separate from CN.",
+ "launched_on": "Launch (publication) date; a month- or year-precise date sits on the first day of its month/year.",
+ "launch_precision": "Precision of `launched_on`: day, month or year.",
+ "open_weights": "True when the weights are downloadable (any licence), false when not, NULL when unknown.",
+ "access": "open_weights, api, hosted or unreleased (NULL when unknown).",
+ "access_detail": "The source's own accessibility wording (e.g. Epoch's 'Open weights (non-commercial)').",
+ "parameters": "Parameter count (NULL when unknown).",
+ "training_compute_flop": "Training compute in FLOP (NULL when unknown).",
+ "training_dataset_size": "Training dataset size in Epoch's units (datapoints/tokens; NULL when unknown).",
+ "domains": "Domains (language, vision, games, ...).",
+ "tasks": "Tasks (as listed by the source).",
+ "frontier": "Epoch AI's 'Frontier model' flag: true when any source flags it (false otherwise).",
+ "base_model": "The model it was fine-tuned from, when stated.",
+ "hardware": "Training hardware, when stated.",
+ "sources": "Sources that report this model (e.g. epoch-ai, curated).",
+ "source_urls": "Provenance URLs of those events.",
+ "event_ids": "The `model.launched` events behind this row, in log order.",
+ "launch_events": "Number of those events.",
+ "first_recorded_at": "When airace first recorded the model (record time)."},
+"select model_id, launched_on, organization_ids, countries, open_weights, training_compute_flop, frontier from core.models where model_id in ('glm-4-6', 'glm-5', 'gpt-4') order by launched_on")
+
+T["core.model_conflicts"] = (
+"""Where sources disagree on a model's launch date: one row per model and source, for models where two sources give periods that do not overlap ("2025-09" and "2025-09-30" agree; "2025-09-30" and "2025-10-02" do not). `kept` marks the date `core.models` shows (the earliest).""",
+{"model_id": "The model (`core.models.model_id`).",
+ "field": "The disputed field (`launched_on`).",
+ "source": "The source giving this value.",
+ "value": "That source's value, as text.",
+ "precision": "Precision of that source's date.",
+ "event_id": "The event carrying the value.",
+ "kept": "True for the value `core.models` keeps."},
+"select model_id, source, value, precision, kept from core.model_conflicts order by model_id, source limit 6")
+
+T["core.allegations"] = (
+"""One row per allegation (its subject), e.g. a lawsuit or a public accusation of distillation: who accused whom of what, and where it stands after the latest update (by valid time, then log order), with the whole history.""",
+{"allegation_id": "Stable id (the event subject, `allegation:...`).",
+ "accuser": "Accuser as named.",
+ "accuser_org_id": "Accuser resolved to `core.organizations.org_id`.",
+ "accused": "Accused as named (NULL: unnamed).",
+ "accused_org_ids": "Accused resolved to `core.organizations.org_id`, one per organization named (empty: unnamed).",
+ "kind": "distillation, ip_theft, copyright, data_scraping, privacy, safety, antitrust, other ...",
+ "venue": "Court, regulator or forum (latest stated).",
+ "status": "Latest status: alleged, denied, under_investigation, ruled, confirmed, settled, dismissed ...",
+ "alleged_on": "Date the allegation was made.",
+ "last_update_on": "Date of the latest step.",
+ "updates": "Number of updates after the first allegation.",
+ "latest_summary": "Summary of the latest step.",
+ "history": "Every step: `on` (date), `status`, `summary`, in order.",
+ "source_urls": "Provenance URLs."},
+"select allegation_id, accuser_org_id, accused_org_ids, kind, status, alleged_on from core.allegations where kind = 'distillation' order by alleged_on")
+
+T["core.policies"] = (
+"""One row per policy (its subject): a law, executive order, export control, guideline, standard, strategy or treaty, with its current stage (the latest by valid time) and every stage it went through.""",
+{"policy_id": "Stable id (the event subject, `policy:...`).",
+ "jurisdiction": "Country code, `EU`, or `INT` (latest stated).",
+ "instrument": "law, regulation, executive_order, export_control, guideline, standard, strategy, treaty, other.",
+ "title": "Title (latest stated).",
+ "stage": "Current stage: proposed, adopted, in_force, amended, revoked, withdrawn.",
+ "first_event_on": "Date of its first step.",
+ "last_change_on": "Date of its latest step.",
+ "changes": "Number of steps (policy.changed events).",
+ "stages": "Every step: `on`, `precision`, `stage`, in order.",
+ "topics": "Topics (union over its steps).",
+ "source_urls": "Provenance URLs."},
+"select policy_id, jurisdiction, instrument, stage, first_event_on, changes from core.policies where jurisdiction in ('US', 'CN') order by last_change_on desc limit 5")
+
+T["core.products"] = (
+"""Products and company releases (`product.released` events): one row per product (its subject), with the releasing organization resolved to `core.organizations`.""",
+{"product_id": "Stable id (the event subject).",
+ "product": "Product name as first recorded.",
+ "organization": "Releasing organization as named.",
+ "org_id": "Releasing organization resolved to `core.organizations.org_id`.",
+ "country": "That organization's country.",
+ "kind": "Kind of release (chatbot, api, app, hardware, ...).",
+ "released_on": "Release date (earliest stated).",
+ "release_precision": "Precision of `released_on`.",
+ "description": "Description as first recorded.",
+ "source_urls": "Provenance URLs."},
+"select product_id, org_id, country, kind, released_on from core.products order by released_on desc limit 5")
+
+T["marts.releases_monthly"] = (
+"""Model launches per month and developing organization. A dense grid: every organization has a row for every month from its first launch to the last month in the data, so rolling windows count calendar months. A joint launch counts once for each developing organization (so `share_of_month` is of organization credits). Launches known only to the month or year sit on its first month.""",
+{"month": "First day of the month.",
+ "org_id": "Organization (`core.organizations.org_id`).",
+ "organization": "Its canonical name.",
+ "country": "Its country.",
+ "launches": "Models it launched that month.",
+ "launches_day_precision": "Of those, launches with a day-precise date.",
+ "rolling_3m": "Launches in the 3 months ending with this one.",
+ "rolling_12m": "Launches in the 12 months ending with this one.",
+ "cumulative": "Launches from its first month to this one.",
+ "share_of_month": "Its launches / all organizations' launches that month (0 when none)."},
+"select organization, country, rolling_12m, cumulative from marts.releases_monthly where month = '2025-06-01' order by rolling_12m desc, organization limit 5")
+
+T["marts.releases_monthly_by_country"] = (
+"""Model launches per month and country of the developers (`core.models.countries`; HK stays its own code). A dense grid per country from its first launch to the last month in the data. A model developed in two countries counts once for each; a model whose country is unknown is left out.""",
+{"month": "First day of the month.",
+ "country": "ISO country code of a developer.",
+ "launches": "Models launched that month with a developer in that country.",
+ "launches_day_precision": "Of those, launches with a day-precise date.",
+ "rolling_3m": "Launches in the 3 months ending with this one.",
+ "rolling_12m": "Launches in the 12 months ending with this one.",
+ "cumulative": "Launches from the country's first month to this one.",
+ "share_of_month": "Its launches / all countries' launches that month."},
+"select country, sum(launches) as launches_2024, round(avg(share_of_month), 3) as mean_share from marts.releases_monthly_by_country where year(month) = 2024 group by country order by launches_2024 desc limit 5")
+
+T["marts.release_cadence"] = (
+"""One row per organization and model launch, with the days since that organization's previous launch. Launches are ordered by launch date, then model id; a joint launch counts for each developing organization; a gap of 0 is two launches on the same day. A month- or year-precise date sits on its first day, so `gap_exact` says whether both ends are day-precise.""",
+{"org_id": "Organization (`core.organizations.org_id`).",
+ "organization": "Its canonical name.",
+ "country": "Its country.",
+ "model_id": "The launched model.",
+ "model": "Its name.",
+ "launched_on": "Launch date.",
+ "launch_precision": "Precision of `launched_on`.",
+ "launch_number": "1 for the organization's first launch, 2 for the next, ...",
+ "previous_model_id": "The organization's previous launch (NULL for the first).",
+ "previous_launched_on": "Its date.",
+ "gap_days": "`launched_on - previous_launched_on` in days (NULL for the first launch).",
+ "gap_exact": "True when both dates are day-precise (NULL for the first launch).",
+ "median_gap_days": "The organization's median gap over all its launches.",
+ "organization_launches": "The organization's number of launches."},
+"select organization, any_value(organization_launches) as launches, any_value(median_gap_days) as median_gap_days from marts.release_cadence where org_id in ('openai', 'google-deepmind', 'alibaba', 'deepseek', 'anthropic') group by organization order by median_gap_days")
+
+T["marts.release_cadence_yearly"] = (
+"""Per organization and calendar year: launches and the median days between consecutive launches (each gap counted in the year of the later launch, from `marts.release_cadence`). A dense grid from the organization's first launch year to the last year in the data. The trend: `median_gap_change_days` compares with the latest earlier year that had a gap, `trend_days_per_year` is the least-squares slope of the yearly medians (negative = launching more often).""",
+{"org_id": "Organization.",
+ "organization": "Its canonical name.",
+ "country": "Its country.",
+ "year": "Calendar year.",
+ "launches": "Launches that year.",
+ "gaps": "Gaps ending that year (launches that had a predecessor).",
+ "median_gap_days": "Median of those gaps (NULL when none).",
+ "median_gap_change_days": "This year's median minus the latest earlier year's median (NULL when either is missing).",
+ "trend_days_per_year": "Slope of the yearly medians over the organization's years, days per year (NULL with fewer than two years of gaps)."},
+"select year, launches, gaps, median_gap_days, median_gap_change_days from marts.release_cadence_yearly where org_id = 'openai' and year >= 2019 order by year")
+
+T["marts.frontier_timeline"] = (
+"""The frontier of training compute over time, who held it and for how long, beside Epoch AI's frontier flag.
+
+* **Compute record** (`is_compute_record`): a model whose `training_compute_flop` exceeds that of every other model launched on or before its launch date (strictly; a tie sets no record). Models with unknown compute never set a record. The record is held from the model's launch until the next record (`held_until`).
+* **Frontier flag** (`frontier_flag`): `core.models.frontier`, Epoch AI's "Frontier model" column: Epoch's own curation of models near the top of training compute when released (Epoch judges it against its whole database; on the bundled build 121 of the 131 flagged models with known compute had fewer than 10 larger earlier models in `core.models`). The curated bundle sets the same flag on models newer than Epoch's snapshot (41 models on the bundled build are flagged by the curated bundle only). It is the documented proxy where compute is unknown, and it is broader than the record (a model can be frontier without beating the record).
+
+One row per model that is a compute record or is flagged by Epoch.""",
+{"model_id": "The model.",
+ "model": "Its name.",
+ "organizations": "Developers as the source spells them.",
+ "organization_ids": "Developers (`core.organizations.org_id`).",
+ "countries": "Developers' countries.",
+ "launched_on": "Launch date.",
+ "launch_precision": "Precision of `launched_on`.",
+ "training_compute_flop": "Training compute, FLOP (NULL when unknown).",
+ "open_weights": "Open weights or not (NULL unknown).",
+ "is_compute_record": "True when it set a training-compute record (definition above).",
+ "frontier_flag": "`core.models.frontier`: Epoch AI's frontier flag (or the curated bundle's, for models newer than Epoch's snapshot).",
+ "record_number": "1 for the first record, 2 for the next, ... (NULL when not a record).",
+ "previous_record_model_id": "The record it beat.",
+ "previous_record_flop": "That record's compute.",
+ "improvement_factor": "`training_compute_flop / previous_record_flop`.",
+ "held_until": "Launch date of the next record (NULL while it stands).",
+ "held_days": "`held_until - launched_on` (NULL while it stands).",
+ "held_days_to_date": "Days held, up to the last launch date in the data for the current record.",
+ "is_current_record": "True for the record that still stands.",
+ "frontier_flop_at_launch": "The highest known training compute of any model launched on or before this one's date.",
+ "share_of_frontier": "`training_compute_flop / frontier_flop_at_launch` (1.0 for records; NULL when compute unknown)."},
+"select launched_on, model, training_compute_flop, improvement_factor, held_days_to_date from marts.frontier_timeline where is_compute_record and launched_on >= '2020-01-01' order by launched_on")
+
+T["marts.catch_up_lag"] = (
+"""For each frontier step by one group, the days until the first model of the rival group reached it, after Epoch AI's compute-lag analyses ("how far behind are open models / Chinese models", measured in training compute).
+
+* **Groups.** `us_vs_china`: 'US' and 'China' by the developers' countries (`core.models.countries`). **HK is folded into China** (the registry keeps HK as its own code, but for this comparison Hong Kong organizations such as SenseTime, CUHK and HKUST are Chinese, as in US export-control treatment since 2020). A model with both US and Chinese developers belongs to neither side. `open_vs_closed`: 'open weights' and 'closed' by `core.models.open_weights`; unknown accessibility is left out. `lab_vs_leader`: the steps are `marts.frontier_timeline`'s compute records (the overall leader), the step group is the record holder's organizations, and the rival is every other lab (any model none of whose organizations made the step).
+* **Step.** A model whose training compute exceeds that of every other model of its group launched on or before its date. Models with unknown compute or launch date take no part.
+* **Leads.** A step leads (`step_leads`) when no rival model had reached its compute by its date.
+* **Lag.** For a leading step, `lag_days` = launch date of the first rival model with compute >= the step's, minus the step's date; always > 0. A step no rival has reached stays **open**: `caught_up` false, `lag_days` NULL (never 0), and `open_days` is how long it has stood so far (up to the last launch date in the data; a lower bound on its lag).
+* **Behind.** A step that does not lead has `caught_up` and `lag_days` NULL; `behind_days` = its date minus the date the rival first reached its compute (how far behind the group was when it set its own record; >= 0).""",
+{"comparison": "us_vs_china, open_vs_closed or lab_vs_leader.",
+ "step_group": "The group that made the step (US, China, open weights, closed, or the record holder's organization names).",
+ "rival_group": "The group that has to catch up (`other labs` for lab_vs_leader).",
+ "model_id": "The step's model.",
+ "model": "Its name.",
+ "organization_ids": "Its developers.",
+ "countries": "Its developers' countries.",
+ "step_on": "Its launch date.",
+ "step_year": "Year of `step_on`.",
+ "training_compute_flop": "Its training compute, FLOP.",
+ "step_leads": "True when no rival model had reached its compute by `step_on`.",
+ "caught_up": "For leading steps: true once a rival model reached it, false while open; NULL for steps that did not lead.",
+ "caught_up_on": "Launch date of the first rival model to reach it.",
+ "caught_up_by_model_id": "That rival model.",
+ "caught_up_by_model": "Its name.",
+ "caught_up_by_flop": "Its training compute.",
+ "lag_days": "`caught_up_on - step_on` (> 0); NULL while open or when the step did not lead.",
+ "open_days": "For open steps: days from `step_on` to the last launch date in the data; else NULL.",
+ "behind_days": "For steps that did not lead: `step_on` minus the date the rival first reached its compute (>= 0); else NULL."},
+"select step_on, model, training_compute_flop, caught_up_by_model, lag_days, open_days from marts.catch_up_lag where comparison = 'us_vs_china' and step_group = 'US' and step_on >= '2019-01-01' order by step_on")
+
+T["marts.catch_up_lag_yearly"] = (
+""""Is the gap closing?" in one query: per comparison, step group and year of the step (a dense grid from the group's first step to the last year in the data), from `marts.catch_up_lag`. `median_lag_days` is over the caught-up leading steps only: open steps are not in it, so recent years read low until they close (watch `open_steps`, and `open_days` in `marts.catch_up_lag`). `median_behind_days` measures the other direction: how far behind the group was when it set its own records.""",
+{"comparison": "us_vs_china, open_vs_closed or lab_vs_leader.",
+ "step_group": "The group that made the steps.",
+ "rival_group": "The group catching up.",
+ "year": "Year of the steps.",
+ "frontier_steps": "Steps that year.",
+ "leading_steps": "Of those, steps that led the rival.",
+ "caught_up_steps": "Leading steps the rival has caught up.",
+ "open_steps": "Leading steps still open.",
+ "median_lag_days": "Median `lag_days` of the caught-up steps (NULL when none).",
+ "min_lag_days": "Shortest of those lags.",
+ "max_lag_days": "Longest of those lags.",
+ "trailing_steps": "Steps that did not lead (the rival was already there).",
+ "median_behind_days": "Median `behind_days` of those steps."},
+"select year, leading_steps, caught_up_steps, open_steps, median_lag_days from marts.catch_up_lag_yearly where comparison = 'us_vs_china' and step_group = 'US' and year >= 2019 order by year")
+
+T["marts.allegations_network"] = (
+"""Who accuses whom, of what, and where each allegation stands, quarter by quarter. One row per quarter, edge (accuser -> accused organization ids), kind and status, for every quarter from the allegation's first quarter to the last quarter with an allegation event. An allegation's status in a quarter is the status of its latest step dated on or before the quarter's last day. An allegation against several organizations ("DeepSeek, Moonshot AI, MiniMax") is one edge to each.""",
+{"quarter": "First day of the quarter.",
+ "accuser_org_id": "Accuser organization id.",
+ "accuser": "Accuser as named.",
+ "accused_org_id": "Accused organization id (NULL: unnamed); one edge per accused organization.",
+ "accused": "Accused as named (NULL: unnamed).",
+ "kind": "Kind of allegation.",
+ "status": "Status at the quarter's end.",
+ "allegations": "Allegations on this edge, of this kind, in this status at the quarter's end.",
+ "new_allegations": "Of those, allegations made during the quarter.",
+ "status_changes": "Of those, allegations updated during the quarter.",
+ "allegation_ids": "The allegations (`core.allegations.allegation_id`)."},
+"select quarter, accuser_org_id, accused_org_id, kind, status, allegations from marts.allegations_network where accused_org_id = 'deepseek' and quarter >= '2025-01-01' order by quarter, accuser_org_id limit 8")
+
+T["marts.policy_velocity"] = (
+"""How fast each jurisdiction moves on AI policy. One row per jurisdiction, month, instrument and stage with at least one policy change (each step of `core.policies.stages`, dated by its valid time; a month- or year-precise date sits on its first day). The policy's jurisdiction and instrument are its latest ones.""",
+{"jurisdiction": "Country code, `EU` or `INT`.",
+ "month": "First day of the month.",
+ "instrument": "The policy's instrument.",
+ "stage": "The stage reached by the change.",
+ "changes": "Policy steps that month with this instrument and stage.",
+ "new_policies": "Of those, steps that are a policy's first.",
+ "jurisdiction_changes": "All the jurisdiction's steps that month.",
+ "jurisdiction_changes_12m": "All its steps in the 12 months ending with this one.",
+ "policy_ids": "The policies (`core.policies.policy_id`)."},
+"select jurisdiction, sum(changes) as changes, sum(new_policies) as new_policies from marts.policy_velocity where month >= '2023-01-01' group by jurisdiction order by changes desc, jurisdiction limit 6")
+
+T["marts.concentration"] = (
+"""How concentrated model launches are, per calendar quarter, as a Herfindahl-Hirschman index (HHI; the antitrust convention: the sum of squared percentage shares, 0 to 10,000; 10,000 = one holder, 10,000/n = n equal holders). Shares are of the quarter's launches (`core.models` by `launched_on`): a model developed by n organizations gives each 1/n of a launch, and likewise across its n countries (HK its own code). Models with no known organization (country) are left out of that index. A dense grid from the first to the last quarter with a launch; quarters without launches have NULL indices. Small quarters (few launches) give high, noisy indices.""",
+{"quarter": "First day of the quarter.",
+ "launches": "Models launched in the quarter.",
+ "launches_with_organization": "Of those, with a known organization.",
+ "organizations": "Distinct developing organizations.",
+ "hhi_organizations": "HHI of launch shares across organizations (0-10,000).",
+ "effective_organizations": "10,000 / `hhi_organizations`: the number of equal-sized developers giving the same index.",
+ "top_organization_id": "Organization with the largest share (ties: the greatest id).",
+ "top_organization_share": "Its share (0-1).",
+ "launches_with_country": "Models with a known country.",
+ "countries": "Distinct developer countries.",
+ "hhi_countries": "HHI of launch shares across countries.",
+ "effective_countries": "10,000 / `hhi_countries`.",
+ "top_country": "Country with the largest share.",
+ "top_country_share": "Its share (0-1)."},
+"select quarter, launches, round(hhi_organizations) as hhi_orgs, round(effective_organizations, 1) as eff_orgs, round(hhi_countries) as hhi_countries, top_country from marts.concentration where quarter >= '2024-07-01' and quarter < '2026-01-01' order by quarter")
+
+def md_table(rel):
+    cols = rel.columns
+    out = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in rel.fetchall():
+        cells = []
+        for v in row:
+            if v is None: s = "NULL"
+            elif isinstance(v, float): s = f"{v:.4g}" if (abs(v) >= 1e6 or (v != 0 and abs(v) < 1e-3)) else (f"{v:g}")
+            else: s = str(v)
+            cells.append(s.replace("|", "\\|"))
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+def render(con: duckdb.DuckDBPyConnection) -> str:
+    parts = [HEAD]
+    for group, projections in (("Core tables (`core.*`)", CORE_TABLES), ("Marts (`marts.*`)", MART_TABLES)):
+        parts.append(f"\n## {group}\n")
+        for p in sorted(projections, key=lambda p: list(T).index(p.table)):
+            definition, meanings, example = T[p.table]
+            cols = con.execute(f"describe {p.table}").fetchall()
+            undocumented = {c[0] for c in cols} ^ set(meanings)
+            if undocumented:
+                raise SystemExit(f"{p.table}: columns without a meaning here, or meanings of no column: {undocumented}")
+            parts.append(f"\n### {p.table}\n")
+            parts.append(f"Defined in `warehouse/sql/{p.sql_file.parent.name}/{p.sql_file.name}` as `{p.macro}(as_of)`.\n")
+            parts.append(definition + "\n")
+            parts.append("| column | type | meaning |\n|---|---|---|")
+            for name, typ, *_ in cols:
+                parts.append(f"| `{name}` | `{typ}` | {meanings[name]} |")
+            parts.append("\nExample:\n\n```sql\n" + example + "\n```\n")
+            parts.append("Output on the bundled build:\n\n" + md_table(con.sql(example)) + "\n")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    snapshot = sys.argv[1] if len(sys.argv) > 1 else str(WarehouseHome.resolve().snapshot_db)
+    with duckdb.connect(snapshot, read_only=True) as connection:
+        DICTIONARY.write_text(render(connection))
+    print(f"wrote {DICTIONARY}")

@@ -1,0 +1,53 @@
+-- marts.frontier_timeline: the frontier of training compute over time, who held it and
+-- for how long, beside Epoch AI's own frontier flag. A model is a compute record
+-- (`is_compute_record`) when its training_compute_flop exceeds that of every other model
+-- launched on or before its launch date (strictly: a tie sets no record); the record is
+-- held from its launch until the next record (`held_until`; NULL while it stands).
+-- `frontier_flag` is core.models.frontier: Epoch AI's "Frontier model" flag (Epoch's own
+-- curation of models near the top of training compute when released), which the curated
+-- bundle also sets on models newer than Epoch's snapshot; it covers models whose compute
+-- is unknown. One row per model that is a compute record or flagged; models with unknown
+-- compute never set a record.
+create or replace macro marts.frontier_timeline_as_of(as_of) as table
+with models as (
+    select * from core.models_as_of(as_of) where launched_on is not null
+),
+known as (
+    select model_id, launched_on, training_compute_flop as flop from models where training_compute_flop is not null
+),
+records as (
+    select k.* from known k
+    where not exists (
+        select 1 from known o
+        where o.model_id <> k.model_id and o.launched_on <= k.launched_on and o.flop >= k.flop
+    )
+),
+sequence as (
+    select model_id,
+           row_number() over w as record_number,
+           lag(model_id) over w as previous_record_model_id,
+           lag(flop) over w as previous_record_flop,
+           lead(launched_on) over w as held_until
+    from records
+    window w as (order by launched_on)
+),
+last_day as (select max(launched_on) as last_launch_on from models)
+select m.model_id, m.model, m.organizations, m.organization_ids, m.countries, m.launched_on, m.launch_precision,
+       m.training_compute_flop, m.open_weights,
+       s.model_id is not null as is_compute_record,
+       m.frontier as frontier_flag,
+       s.record_number,
+       s.previous_record_model_id,
+       s.previous_record_flop,
+       m.training_compute_flop / s.previous_record_flop as improvement_factor,
+       s.held_until,
+       (s.held_until - m.launched_on)::integer as held_days,
+       case when s.model_id is not null
+            then (coalesce(s.held_until, (select last_launch_on from last_day)) - m.launched_on)::integer end as held_days_to_date,
+       s.model_id is not null and s.held_until is null as is_current_record,
+       (select max(k.flop) from known k where k.launched_on <= m.launched_on) as frontier_flop_at_launch,
+       m.training_compute_flop / (select max(k.flop) from known k where k.launched_on <= m.launched_on) as share_of_frontier
+from models m
+left join sequence s using (model_id)
+where s.model_id is not null or m.frontier
+order by m.launched_on, m.model_id;

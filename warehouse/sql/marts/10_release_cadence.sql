@@ -1,0 +1,31 @@
+-- marts.release_cadence: one row per organization and model launch, with the days
+-- since that organization's previous launch (gap_days; NULL for its first launch).
+-- Launches are ordered by launch date, then model id; a joint launch counts for each
+-- developing organization; a gap of 0 is two launches on the same day. A date known
+-- only to the month or year sits on its first day, so `gap_exact` says whether both
+-- ends are day-precise. `median_gap_days` is the organization's median over all its
+-- gaps; marts.release_cadence_yearly gives the trend.
+create or replace macro marts.release_cadence_as_of(as_of) as table
+with launches as (
+    select unnest(m.organization_ids) as org_id, m.model_id, m.model, m.launched_on, m.launch_precision
+    from core.models_as_of(as_of) m
+    where len(m.organization_ids) > 0 and m.launched_on is not null
+),
+ordered as (
+    select l.*,
+           row_number() over w as launch_number,
+           lag(l.model_id) over w as previous_model_id,
+           lag(l.launched_on) over w as previous_launched_on,
+           lag(l.launch_precision) over w as previous_precision
+    from launches l
+    window w as (partition by l.org_id order by l.launched_on, l.model_id)
+)
+select o.org_id, g.name as organization, g.country, o.model_id, o.model, o.launched_on, o.launch_precision,
+       o.launch_number, o.previous_model_id, o.previous_launched_on,
+       (o.launched_on - o.previous_launched_on)::integer as gap_days,
+       case when o.previous_launched_on is null then null
+            else o.launch_precision = 'day' and o.previous_precision = 'day' end as gap_exact,
+       (median(o.launched_on - o.previous_launched_on) over (partition by o.org_id))::double as median_gap_days,
+       count(*) over (partition by o.org_id) as organization_launches
+from ordered o join core.organizations_as_of(as_of) g using (org_id)
+order by o.org_id, o.launch_number;

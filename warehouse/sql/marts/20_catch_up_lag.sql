@@ -1,0 +1,101 @@
+-- marts.catch_up_lag: for each frontier step by one group, the days until the first model
+-- of the rival group reached it (training compute >= the step's), after Epoch AI's
+-- compute-lag analyses. Comparisons: `us_vs_china` (groups 'US' and 'China' by the
+-- developers' countries; HK is folded into China; a model with both US and Chinese
+-- developers belongs to neither side), `open_vs_closed` ('open weights' and 'closed' by
+-- core.models.open_weights; unknown access is left out) and `lab_vs_leader` (the steps
+-- are marts.frontier_timeline's compute records, the rival is every other lab: any
+-- model none of whose organizations made the step). A step is a model whose compute
+-- exceeds every other model of its group launched on or before its date. It leads
+-- (`step_leads`) when no rival model had reached its compute by that date; then
+-- `lag_days` = first rival launch date with compute >= the step's minus the step's date
+-- (always > 0), and a step no rival has reached stays open: caught_up false, lag_days
+-- NULL, `open_days` the days it has stood so far (a lower bound). A step that does not
+-- lead has caught_up and lag_days NULL and `behind_days` = its date minus the date the
+-- rival first reached its compute (how far behind the group was, >= 0).
+-- Models with unknown compute or launch date take no part.
+create or replace macro marts.catch_up_members(as_of) as table
+with m as (
+    select model_id, model, organization_ids, countries, launched_on, open_weights,
+           training_compute_flop as flop,
+           list_contains(countries, 'US') as is_us,
+           list_has_any(countries, ['CN', 'HK']) as is_china
+    from core.models_as_of(as_of)
+    where training_compute_flop is not null and launched_on is not null
+)
+select 'us_vs_china' as comparison, case when is_us then 'US' else 'China' end as grp, * exclude (is_us, is_china)
+from m where is_us <> is_china
+union all
+select 'open_vs_closed', case when open_weights then 'open weights' else 'closed' end, * exclude (is_us, is_china)
+from m where open_weights is not null;
+
+create or replace macro marts.catch_up_lag_as_of(as_of) as table
+with members as (select * from marts.catch_up_members(as_of)),
+group_steps as (
+    select s.comparison, s.grp as step_group,
+           case s.comparison when 'us_vs_china' then (case s.grp when 'US' then 'China' else 'US' end)
+                             else (case s.grp when 'closed' then 'open weights' else 'closed' end) end as rival_group,
+           s.model_id, s.model, s.organization_ids, s.countries, s.launched_on, s.flop
+    from members s
+    where not exists (
+        select 1 from members o
+        where o.comparison = s.comparison and o.grp = s.grp and o.model_id <> s.model_id
+          and o.launched_on <= s.launched_on and o.flop >= s.flop
+    )
+),
+group_rivals as (
+    select s.comparison, s.model_id,
+           min(r.launched_on) as rival_on,
+           arg_min(r.model_id, (r.launched_on, r.model_id)) as rival_model_id,
+           arg_min(r.model, (r.launched_on, r.model_id)) as rival_model,
+           arg_min(r.flop, (r.launched_on, r.model_id)) as rival_flop
+    from group_steps s
+    join members r on r.comparison = s.comparison and r.grp = s.rival_group and r.flop >= s.flop
+    group by all
+),
+labs as (
+    select model_id, model, organization_ids, launched_on, training_compute_flop as flop
+    from core.models_as_of(as_of)
+    where training_compute_flop is not null and launched_on is not null and len(organization_ids) > 0
+),
+leader_steps as (
+    select 'lab_vs_leader' as comparison,
+           (select string_agg(o.name, ' & ' order by o.name) from core.organizations_as_of(as_of) o
+            where list_contains(f.organization_ids, o.org_id)) as step_group,
+           'other labs' as rival_group,
+           f.model_id, f.model, f.organization_ids, f.countries, f.launched_on, f.training_compute_flop as flop
+    from marts.frontier_timeline_as_of(as_of) f
+    where f.is_compute_record and len(f.organization_ids) > 0
+),
+leader_rivals as (
+    select s.comparison, s.model_id,
+           min(r.launched_on) as rival_on,
+           arg_min(r.model_id, (r.launched_on, r.model_id)) as rival_model_id,
+           arg_min(r.model, (r.launched_on, r.model_id)) as rival_model,
+           arg_min(r.flop, (r.launched_on, r.model_id)) as rival_flop
+    from leader_steps s
+    join labs r on r.flop >= s.flop and not list_has_any(r.organization_ids, s.organization_ids)
+    group by all
+),
+steps as (
+    select s.*, r.* exclude (comparison, model_id)
+    from group_steps s left join group_rivals r using (comparison, model_id)
+    union all
+    select s.*, r.* exclude (comparison, model_id)
+    from leader_steps s left join leader_rivals r using (comparison, model_id)
+),
+last_day as (select max(launched_on) as last_launch_on from core.models_as_of(as_of))
+select comparison, step_group, rival_group,
+       model_id, model, organization_ids, countries,
+       launched_on as step_on, year(launched_on)::integer as step_year, flop as training_compute_flop,
+       rival_on is null or rival_on > launched_on as step_leads,
+       case when rival_on is null then false when rival_on > launched_on then true end as caught_up,
+       case when rival_on > launched_on then rival_on end as caught_up_on,
+       case when rival_on > launched_on then rival_model_id end as caught_up_by_model_id,
+       case when rival_on > launched_on then rival_model end as caught_up_by_model,
+       case when rival_on > launched_on then rival_flop end as caught_up_by_flop,
+       case when rival_on > launched_on then (rival_on - launched_on)::integer end as lag_days,
+       case when rival_on is null then ((select last_launch_on from last_day) - launched_on)::integer end as open_days,
+       case when rival_on <= launched_on then (launched_on - rival_on)::integer end as behind_days
+from steps
+order by comparison, step_group, step_on, model_id;

@@ -1,0 +1,46 @@
+-- marts.release_cadence_yearly: per organization and calendar year, its launches and
+-- the median days between consecutive launches (gaps counted in the year of the later
+-- launch, from marts.release_cadence). A dense grid from the organization's first
+-- launch year to the last year in the data. The trend: `median_gap_change_days` is
+-- this year's median minus the latest earlier year's median (negative = launching more
+-- often), and `trend_days_per_year` is the least-squares slope of the yearly medians
+-- over the organization's years (NULL with fewer than two years of gaps).
+create or replace macro marts.release_cadence_yearly_as_of(as_of) as table
+with cadence as (select * from marts.release_cadence_as_of(as_of)),
+spans as (
+    select org_id, any_value(organization) as organization, any_value(country) as country,
+           min(year(launched_on)) as first_year
+    from cadence group by org_id
+),
+grid as (
+    select s.org_id, s.organization, s.country,
+           unnest(range(s.first_year, (select max(year(launched_on)) from cadence) + 1)) as year
+    from spans s
+),
+per_year as (
+    select org_id, year(launched_on) as year, count(*) as launches,
+           count(gap_days) as gaps, median(gap_days)::double as median_gap_days
+    from cadence group by all
+),
+dense as (
+    select g.org_id, g.organization, g.country, g.year::integer as year,
+           coalesce(p.launches, 0) as launches, coalesce(p.gaps, 0) as gaps, p.median_gap_days
+    from grid g left join per_year p using (org_id, year)
+)
+select org_id, organization, country, year, launches, gaps, median_gap_days,
+       median_gap_days - last_value(median_gap_days ignore nulls) over (
+           partition by org_id order by year rows between unbounded preceding and 1 preceding) as median_gap_change_days,
+       -- The least-squares slope from exact sums (medians are multiples of 0.5, years
+       -- integers), not regr_slope, whose floating-point result can depend on row order.
+       ((n * sxy - sx * sy) / nullif(n * sxx - sx * sx, 0))::double as trend_days_per_year
+from (
+    select *,
+           count(median_gap_days) over o as n,
+           sum(year::decimal(38, 4)) filter (where median_gap_days is not null) over o as sx,
+           sum(median_gap_days::decimal(38, 4)) over o as sy,
+           sum(year::decimal(38, 4) * median_gap_days::decimal(38, 4)) over o as sxy,
+           sum(year::decimal(38, 4) * year::decimal(38, 4)) filter (where median_gap_days is not null) over o as sxx
+    from dense
+    window o as (partition by org_id)
+)
+order by org_id, year;

@@ -1,0 +1,41 @@
+-- marts.catch_up_lag_yearly: "is the gap closing?" in one query. Per comparison, step
+-- group and year of the step (a dense grid from the group's first step to the last
+-- year in the data), from marts.catch_up_lag: how many frontier steps the group made,
+-- how many led the rival, how many of those the rival has caught up and how many stay
+-- open, the median lag of the caught-up ones (`median_lag_days`; open steps are not in
+-- it, so recent years read low until they close - watch `open_steps`), and for steps
+-- that did not lead, the median days the group was behind the rival.
+create or replace macro marts.catch_up_lag_yearly_as_of(as_of) as table
+with lags as (select * from marts.catch_up_lag_as_of(as_of)),
+spans as (
+    select comparison, step_group, any_value(rival_group) as rival_group, min(step_year) as first_year
+    from lags group by all
+),
+grid as (
+    select s.comparison, s.step_group, s.rival_group,
+           unnest(range(s.first_year, (select max(year(launched_on)) from core.models_as_of(as_of)) + 1)) as year
+    from spans s
+),
+per_year as (
+    select comparison, step_group, step_year as year,
+           count(*) as frontier_steps,
+           count(*) filter (where step_leads) as leading_steps,
+           count(*) filter (where caught_up) as caught_up_steps,
+           count(*) filter (where step_leads and not caught_up) as open_steps,
+           median(lag_days)::double as median_lag_days,
+           min(lag_days) as min_lag_days,
+           max(lag_days) as max_lag_days,
+           count(*) filter (where not step_leads) as trailing_steps,
+           median(behind_days)::double as median_behind_days
+    from lags group by all
+)
+select g.comparison, g.step_group, g.rival_group, g.year::integer as year,
+       coalesce(p.frontier_steps, 0) as frontier_steps,
+       coalesce(p.leading_steps, 0) as leading_steps,
+       coalesce(p.caught_up_steps, 0) as caught_up_steps,
+       coalesce(p.open_steps, 0) as open_steps,
+       p.median_lag_days, p.min_lag_days, p.max_lag_days,
+       coalesce(p.trailing_steps, 0) as trailing_steps,
+       p.median_behind_days
+from grid g left join per_year p using (comparison, step_group, year)
+order by g.comparison, g.step_group, g.year;

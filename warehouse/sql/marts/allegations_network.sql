@@ -1,0 +1,42 @@
+-- marts.allegations_network: who accuses whom, of what, and where each allegation
+-- stands, quarter by quarter. One row per quarter, edge (accuser -> accused, as
+-- organization ids from core.organization_mentions; the accused may be unnamed: NULL),
+-- kind and status (an allegation against several organizations is one edge to each),
+-- for every quarter from the allegation's first quarter to the last
+-- quarter with an allegation event. An allegation's status in a quarter is the status of
+-- its latest step (made or updated) dated on or before the quarter's last day.
+-- `allegations` counts allegations on the edge in that status at the quarter's end,
+-- `new_allegations` those made during the quarter, `status_changes` those whose status
+-- was updated during the quarter into this status.
+create or replace macro marts.allegations_network_as_of(as_of) as table
+with allegations as (
+    -- One edge per accused organization; an unnamed accused is one edge to NULL.
+    select * exclude (accused_org_ids),
+           unnest(case when len(accused_org_ids) = 0 then [null::varchar] else accused_org_ids end) as accused_org_id
+    from core.allegations_as_of(as_of)
+),
+last_quarter as (
+    select max(date_trunc('quarter', h.on))::date as q
+    from (select unnest(history) as h from allegations)
+),
+grid as (
+    select a.*,
+           unnest(generate_series(date_trunc('quarter', a.alleged_on)::date, (select q from last_quarter), interval 3 month))::date as quarter
+    from allegations a
+),
+placed as (
+    select g.*,
+           list_filter(g.history, lambda h: h.on <= (g.quarter + interval 3 month - interval 1 day)::date) as known,
+           list_filter(g.history[2:], lambda h: h.on >= g.quarter and h.on < (g.quarter + interval 3 month)::date) as updates_in_quarter
+    from grid g
+)
+select quarter,
+       accuser_org_id, accuser, accused_org_id, accused, kind,
+       known[-1].status as status,
+       count(*) as allegations,
+       count(*) filter (where date_trunc('quarter', alleged_on) = quarter) as new_allegations,
+       count(*) filter (where len(updates_in_quarter) > 0) as status_changes,
+       list(allegation_id order by allegation_id) as allegation_ids
+from placed
+group by all
+order by quarter, accuser_org_id, accused_org_id, kind, status;

@@ -1,0 +1,68 @@
+-- marts.concentration: how concentrated model launches are, per calendar quarter, as a
+-- Herfindahl-Hirschman index (HHI, the antitrust convention: the sum of squared
+-- percentage shares, 0 to 10,000; 10,000 = one holder, 10,000/n = n equal holders).
+-- Shares are of the quarter's launches (core.models by launched_on): a model developed
+-- by n organizations gives each 1/n of a launch, and likewise across its n countries
+-- (the developers' countries; HK stays its own code). Models with no known organization
+-- (country) are left out of that index. `effective_organizations` = 10,000 / HHI, the
+-- number of equal-sized developers that would give the same index. A dense grid from
+-- the first to the last quarter with a launch; quarters with no launch have NULL indices.
+-- Credits are summed as DECIMAL (exact), so the indices do not depend on the order in
+-- which a parallel aggregate meets the rows: the same log always gives the same bits.
+create or replace macro marts.concentration_as_of(as_of) as table
+with models as (
+    select model_id, date_trunc('quarter', launched_on)::date as quarter, organization_ids, list_distinct(countries) as countries
+    from core.models_as_of(as_of) where launched_on is not null
+),
+quarters as (
+    select unnest(generate_series(min(quarter), max(quarter), interval 3 month))::date as quarter from models
+),
+org_credit as (
+    select quarter, org_id, sum(credit) as credit
+    from (select quarter, unnest(organization_ids) as org_id, (1 / len(organization_ids))::decimal(38, 12) as credit
+          from models where len(organization_ids) > 0)
+    group by all
+),
+country_credit as (
+    select quarter, country, sum(credit) as credit
+    from (select quarter, unnest(countries) as country, (1 / len(countries))::decimal(38, 12) as credit
+          from models where len(countries) > 0)
+    group by all
+),
+org_index as (
+    select quarter, count(*) as organizations,
+           10000 * sum(credit * credit)::double / (sum(credit)::double * sum(credit)::double) as hhi,
+           arg_max(org_id, (credit, org_id)) as top, max(credit)::double / sum(credit)::double as top_share
+    from org_credit group by quarter
+),
+country_index as (
+    select quarter, count(*) as countries,
+           10000 * sum(credit * credit)::double / (sum(credit)::double * sum(credit)::double) as hhi,
+           arg_max(country, (credit, country)) as top, max(credit)::double / sum(credit)::double as top_share
+    from country_credit group by quarter
+),
+launch_counts as (
+    select quarter, count(*) as launches,
+           count(*) filter (where len(organization_ids) > 0) as launches_with_organization,
+           count(*) filter (where len(countries) > 0) as launches_with_country
+    from models group by quarter
+)
+select q.quarter,
+       coalesce(l.launches, 0) as launches,
+       coalesce(l.launches_with_organization, 0) as launches_with_organization,
+       coalesce(o.organizations, 0) as organizations,
+       o.hhi::double as hhi_organizations,
+       (10000 / o.hhi)::double as effective_organizations,
+       o.top as top_organization_id,
+       o.top_share::double as top_organization_share,
+       coalesce(l.launches_with_country, 0) as launches_with_country,
+       coalesce(c.countries, 0) as countries,
+       c.hhi::double as hhi_countries,
+       (10000 / c.hhi)::double as effective_countries,
+       c.top as top_country,
+       c.top_share::double as top_country_share
+from quarters q
+left join launch_counts l using (quarter)
+left join org_index o using (quarter)
+left join country_index c using (quarter)
+order by q.quarter;

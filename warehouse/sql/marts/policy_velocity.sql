@@ -1,0 +1,50 @@
+-- marts.policy_velocity: how fast each jurisdiction moves on AI policy. One row per
+-- jurisdiction, month, instrument and stage with at least one policy change (each
+-- policy.changed step of core.policies, dated by its valid time; a date known only to
+-- the month or year sits on its first day). The policy's jurisdiction and instrument
+-- are its latest ones (core.policies). `changes` counts steps, `new_policies` steps that
+-- are a policy's first; `jurisdiction_changes` is the jurisdiction's total in that month
+-- and `jurisdiction_changes_12m` its total over the 12 months ending with that month.
+create or replace macro marts.policy_velocity_as_of(as_of) as table
+with steps as (
+    select p.policy_id, p.jurisdiction, p.instrument,
+           unnest(p.stages) as s, generate_subscripts(p.stages, 1) as step_number
+    from core.policies_as_of(as_of) p
+),
+changes as (
+    select jurisdiction, instrument, s.stage as stage, date_trunc('month', s.on)::date as month,
+           step_number = 1 as is_first, policy_id
+    from steps
+),
+per_row as (
+    select jurisdiction, month, instrument, stage,
+           count(*) as changes,
+           count(*) filter (where is_first) as new_policies,
+           list(distinct policy_id order by policy_id) as policy_ids
+    from changes group by all
+),
+months as (
+    select jurisdiction, count(*) as changes, date_trunc('month', min(month))::date as first_month
+    from changes group by jurisdiction
+),
+grid as (
+    select m.jurisdiction,
+           unnest(generate_series(m.first_month, (select max(month) from changes), interval 1 month))::date as month
+    from months m
+),
+per_month as (
+    select g.jurisdiction, g.month, coalesce(count(c.policy_id), 0) as jurisdiction_changes
+    from grid g left join changes c on c.jurisdiction is not distinct from g.jurisdiction and c.month = g.month
+    group by all
+),
+rolling as (
+    select jurisdiction, month, jurisdiction_changes,
+           (sum(jurisdiction_changes) over (partition by jurisdiction order by month
+                                            rows between 11 preceding and current row))::bigint as jurisdiction_changes_12m
+    from per_month
+)
+select r.jurisdiction, r.month, r.instrument, r.stage, r.changes, r.new_policies,
+       m.jurisdiction_changes, m.jurisdiction_changes_12m, r.policy_ids
+from per_row r
+join rolling m on m.jurisdiction is not distinct from r.jurisdiction and m.month = r.month
+order by r.month, r.jurisdiction, r.instrument, r.stage;
