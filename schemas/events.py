@@ -252,13 +252,38 @@ def _describe_errors(exc: ValidationError) -> str:
 _EVENT_TAGS = set(CURRENT_VERSIONS)
 
 
+def storable(text: str) -> str:
+    """Text that can be stored as UTF-8: lone surrogates become visible escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _raw_text(raw: Any) -> str:
+    """The record as it came, for the quarantine; never raises, whatever `raw` is."""
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "backslashreplace")
     if isinstance(raw, str):
-        return raw
+        return storable(raw)
     try:
-        return canonical_json(raw)
-    except (TypeError, ValueError):
-        return repr(raw)
+        return storable(canonical_json(raw))
+    except (TypeError, ValueError, RecursionError):
+        pass
+    try:
+        return storable(repr(raw))[:100_000]
+    except (ValueError, RecursionError):
+        return f"<unprintable {type(raw).__name__}: nested too deeply or too large to print>"
+
+
+def _unstorable_text(event: NewEvent) -> str | None:
+    """The first field holding text UTF-8 cannot encode (a lone surrogate), if any."""
+    for name in ("subject", "source", "source_url", "source_ref", "payload_json"):
+        value = getattr(event, name)
+        if value is None:
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "payload" if name == "payload_json" else name
+    return None
 
 
 def parse_record(
@@ -268,29 +293,55 @@ def parse_record(
     raw_text = _raw_text(raw)
     try:
         record = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError:
+        return Rejection(record_ref=record_ref, reason="not valid JSON: nested too deeply", raw=raw_text)
+    except ValueError as exc:  # JSONDecodeError, bad UTF-8, an integer of thousands of digits
         return Rejection(record_ref=record_ref, reason=f"not valid JSON: {exc}", raw=raw_text)
     if not isinstance(record, Mapping):
         return Rejection(
             record_ref=record_ref, reason=f"expected a JSON object, got {type(record).__name__}", raw=raw_text
         )
     event_type = record.get("event_type")
-    if event_type not in CURRENT_VERSIONS:
+    if not isinstance(event_type, str) or event_type not in CURRENT_VERSIONS:
         known = ", ".join(CURRENT_VERSIONS)
-        return Rejection(
-            record_ref=record_ref, reason=f"unknown event_type {event_type!r} (known: {known})", raw=raw_text
+        shown = storable(repr(event_type))[:200] if isinstance(event_type, (str, int, float, type(None))) else (
+            f"of type {type(event_type).__name__}"
         )
+        return Rejection(record_ref=record_ref, reason=f"unknown event_type {shown} (known: {known})", raw=raw_text)
     record = dict(record)
     if default_source is not None:
         record.setdefault("source", default_source)
     try:
         record = upcast(record)
         event = EVENT_ADAPTER.validate_python(record)
+        subject = event.subject or derive_subject(event)
+        new_event = _new_event(event, subject)
     except UpcastError as exc:
-        return Rejection(record_ref=record_ref, reason=str(exc), raw=raw_text)
+        return Rejection(record_ref=record_ref, reason=storable(str(exc)), raw=raw_text)
     except ValidationError as exc:
-        return Rejection(record_ref=record_ref, reason=f"{event_type}: {_describe_errors(exc)}", raw=raw_text)
-    subject = event.subject or derive_subject(event)
+        return Rejection(record_ref=record_ref, reason=storable(f"{event_type}: {_describe_errors(exc)}"), raw=raw_text)
+    except UnicodeEncodeError as exc:
+        return Rejection(
+            record_ref=record_ref,
+            reason=f"{event_type}: text holds a lone surrogate (not valid Unicode) at {exc.start}",
+            raw=raw_text,
+        )
+    except (RecursionError, ValueError) as exc:
+        # Values pydantic accepts as `Any` (a correction's `changes`) can still be too
+        # deep or too large to serialize.
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else storable(str(exc))[:500]
+        return Rejection(record_ref=record_ref, reason=f"{event_type}: payload cannot be stored: {reason}", raw=raw_text)
+    bad_field = _unstorable_text(new_event)
+    if bad_field is not None:
+        return Rejection(
+            record_ref=record_ref,
+            reason=f"{event_type}: {bad_field}: text holds a lone surrogate (not valid Unicode)",
+            raw=raw_text,
+        )
+    return new_event
+
+
+def _new_event(event: Event, subject: str) -> NewEvent:
     return NewEvent(
         event_id=compute_event_id(event, subject),
         event_type=event.event_type,

@@ -32,11 +32,13 @@ def read_jsonl(path: Path) -> Iterator[RawRecord]:
                 continue
             lines += 1
             ref = f"{path.name}:{number}"
+            if number == 1:
+                raw_line = raw_line.removeprefix(b"\xef\xbb\xbf")  # a BOM is not part of the record
             try:
                 text = raw_line.decode("utf-8").strip()
                 json.loads(text)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                yield RawRecord(ref, raw_line.decode("utf-8", errors="replace").strip())
+            except (ValueError, RecursionError):  # bad UTF-8, bad JSON, too deep, too large
+                yield RawRecord(ref, raw_line.decode("utf-8", errors="backslashreplace").strip())
                 continue
             parsed += 1
             yield RawRecord(ref, text)
