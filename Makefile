@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test ui check-defs clean dictionary
+.PHONY: run test ui check-defs clean dictionary eval-extract bench-extract bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,15 @@ clean:
 ## Regenerate warehouse/DATA_DICTIONARY.md from the published snapshot (after `make run`).
 dictionary: $(INSTALLED)
 	$(BIN)/python -m warehouse.dictionary
+
+## Precision and recall of the article extractor on the labelled set (tests/extract_eval).
+eval-extract: $(INSTALLED)
+	$(BIN)/python -m pipelines.extract.evaluate
+
+## Extraction throughput: 1,000 generated ~3 kB articles on one core.
+bench-extract: $(INSTALLED)
+	$(BIN)/python -m pipelines.extract.bench
+
+## The benchmark: synthetic events (default 1M), each figure against a baseline of the same run.
+bench: $(INSTALLED)
+	$(BIN)/python -m warehouse.bench
