@@ -23,7 +23,7 @@ history as (
            max(occurred_at) as last_update_on,
            count(*) - 1 as updates,
            list({'on': occurred_at, 'status': status, 'summary': summary} order by occurred_at, position) as history,
-           coalesce(list(distinct source_url) filter (where source_url is not null), []) as source_urls
+           coalesce(list(distinct source_url order by source_url) filter (where source_url is not null), []) as source_urls
     from steps
     group by subject
 )
@@ -43,7 +43,7 @@ select m.subject as allegation_id,
        coalesce(h.source_urls, []) as source_urls
 from made m
 join history h using (subject)
-left join (select event_id, any_value(org_id) as org_id from core.organization_mentions(as_of) where role = 'accuser' group by event_id) accuser_org
+left join (select event_id, min(org_id) as org_id from core.organization_mentions(as_of) where role = 'accuser' group by event_id) accuser_org
     on accuser_org.event_id = m.event_id
 left join (select event_id, list(distinct org_id order by org_id) as org_ids from core.organization_mentions(as_of) where role = 'accused' group by event_id) accused_org
     on accused_org.event_id = m.event_id;

@@ -10,7 +10,7 @@ select subject as policy_id,
        count(*) as changes,
        list({'on': occurred_at, 'precision': occurred_precision, 'stage': payload ->> 'stage'} order by occurred_at, position) as stages,
        list_sort(list_distinct(flatten(list(json_extract_string(payload, '$.topics[*]'))))) as topics,
-       coalesce(list(distinct source_url) filter (where source_url is not null), []) as source_urls
+       coalesce(list(distinct source_url order by source_url) filter (where source_url is not null), []) as source_urls
 from core.effective_events(as_of)
 where event_type = 'policy.changed'
 group by subject;

@@ -9,7 +9,7 @@ select e.subject as product_id,
        min(e.occurred_at) as released_on,
        arg_min(e.occurred_precision, (e.occurred_at, e.position)) as release_precision,
        arg_min(e.payload ->> 'description', e.position) as description,
-       coalesce(list(distinct e.source_url) filter (where e.source_url is not null), []) as source_urls
+       coalesce(list(distinct e.source_url order by e.source_url) filter (where e.source_url is not null), []) as source_urls
 from core.effective_events(as_of) e
 left join core.organization_mentions(as_of) m on m.event_id = e.event_id and m.role = 'developer'
 where e.event_type = 'product.released'

@@ -36,10 +36,10 @@ select org_id, organization, country, year, launches, gaps, median_gap_days,
 from (
     select *,
            count(median_gap_days) over o as n,
-           sum(year::decimal(38, 4)) filter (where median_gap_days is not null) over o as sx,
-           sum(median_gap_days::decimal(38, 4)) over o as sy,
-           sum(year::decimal(38, 4) * median_gap_days::decimal(38, 4)) over o as sxy,
-           sum(year::decimal(38, 4) * year::decimal(38, 4)) filter (where median_gap_days is not null) over o as sxx
+           sum(year::decimal(18, 4)) filter (where median_gap_days is not null) over o as sx,
+           sum(median_gap_days::decimal(18, 4)) over o as sy,
+           sum(year::decimal(18, 4) * median_gap_days::decimal(18, 4)) over o as sxy,
+           sum(year::decimal(18, 4) * year::decimal(18, 4)) filter (where median_gap_days is not null) over o as sxx
     from dense
     window o as (partition by org_id)
 )

@@ -19,13 +19,13 @@ quarters as (
 ),
 org_credit as (
     select quarter, org_id, sum(credit) as credit
-    from (select quarter, unnest(organization_ids) as org_id, (1 / len(organization_ids))::decimal(38, 12) as credit
+    from (select quarter, unnest(organization_ids) as org_id, (1 / len(organization_ids))::decimal(18, 9) as credit
           from models where len(organization_ids) > 0)
     group by all
 ),
 country_credit as (
     select quarter, country, sum(credit) as credit
-    from (select quarter, unnest(countries) as country, (1 / len(countries))::decimal(38, 12) as credit
+    from (select quarter, unnest(countries) as country, (1 / len(countries))::decimal(18, 9) as credit
           from models where len(countries) > 0)
     group by all
 ),
