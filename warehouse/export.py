@@ -35,6 +35,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.home import WarehouseHome
+from warehouse.snapshot import fsync_path
 from warehouse.store import StoreError
 
 MANIFEST = "_airace_export.json"
@@ -120,16 +121,8 @@ def _sql_string(text: str) -> str:
 
 def _fsync_tree(root: Path) -> None:
     for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        _fsync(path)
-    _fsync(root)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_path(path)
+    fsync_path(root)
 
 
 _AT_FDCWD = -100
@@ -159,7 +152,7 @@ def _swap_into_place(built: Path, dest: Path) -> None:
         os.rename(dest, aside)
         os.rename(built, dest)
         shutil.rmtree(aside)
-    _fsync(dest.parent)
+    fsync_path(dest.parent)
 
 
 def _check_destination(dest: Path) -> None:
@@ -268,9 +261,9 @@ def export_record_day(home: WarehouseHome, lake_dir: str | os.PathLike[str], day
                     to '{_sql_string(str(scratch))}' (format parquet, compression {COMPRESSION})""",
                 bounds,
             )
-            _fsync(scratch)
+            fsync_path(scratch)
             os.replace(scratch, target)
-            _fsync(partition)
+            fsync_path(partition)
         finally:
             scratch.unlink(missing_ok=True)
     finally:

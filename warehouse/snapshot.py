@@ -38,7 +38,8 @@ class PublishedSnapshot:
     bytes: int
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's (or a folder's entries') data to disk before it is relied upon."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -105,13 +106,13 @@ def publish_snapshot(home: WarehouseHome, *, lock_timeout_s: float = DEFAULT_TIM
         try:
             shutil.copyfile(home.live_db, staging)
             _check_copy(staging, expected)
-            _fsync(staging)
+            fsync_path(staging)
             # A WAL beside the snapshot (someone opened it read-write) belongs to the old
             # file; DuckDB would replay it into the new one.
             home.snapshot_db.with_name(home.snapshot_db.name + ".wal").unlink(missing_ok=True)
             os.replace(staging, home.snapshot_db)
             # The rename itself is durable only once the directory entry is on disk.
-            _fsync(home.snapshot_db.parent)
+            fsync_path(home.snapshot_db.parent)
         finally:
             staging.unlink(missing_ok=True)
     return PublishedSnapshot(home.snapshot_db, expected[0], expected[1], home.snapshot_db.stat().st_size)

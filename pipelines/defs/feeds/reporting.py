@@ -5,7 +5,8 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import Field
 
-from pipelines.sources.registry import SourceReport
+from pipelines.defs.resources import WarehouseResource
+from pipelines.sources.registry import SourceReport, load_registry
 
 
 class LiveConfig(dg.Config):
@@ -63,3 +64,16 @@ def source_result(context: dg.AssetExecutionContext, report: SourceReport) -> dg
 def disabled_result(name: str) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"mode": dg.MetadataValue.text("disabled"),
                                           "note": dg.MetadataValue.text(f"{name} is disabled in the registry")})
+
+
+def run_registry_source(
+    context: dg.AssetExecutionContext, config: LiveConfig, warehouse: WarehouseResource, name: str, ingest
+) -> dg.MaterializeResult:
+    """The body every registry HTTP source asset shares: read the source's current entry
+    (the user's override included), skip it when disabled, ingest, report."""
+    store = warehouse.store()
+    current = load_registry(store.home).get(name)
+    if not current.enabled:
+        return disabled_result(name)
+    report = ingest(store, current, live=config.live, run_id=f"{context.run.run_id}:{name}")
+    return source_result(context, report)

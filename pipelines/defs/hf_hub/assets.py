@@ -1,9 +1,9 @@
 import dagster as dg
 
-from pipelines.defs.feeds.reporting import LiveConfig, disabled_result, source_result
+from pipelines.defs.feeds.reporting import LiveConfig, run_registry_source
 from pipelines.defs.resources import WRITER_POOL, WarehouseResource
 from pipelines.sources.hf_hub import ingest_hub_source
-from pipelines.sources.registry import HubSource, asset_name, graph_registry, load_registry
+from pipelines.sources.registry import HubSource, asset_name, graph_registry
 
 
 def hub_asset(source: HubSource) -> dg.AssetsDefinition:
@@ -24,12 +24,7 @@ def hub_asset(source: HubSource) -> dg.AssetsDefinition:
         ),
     )
     def _hub(context: dg.AssetExecutionContext, config: LiveConfig, warehouse: WarehouseResource):
-        store = warehouse.store()
-        current = load_registry(store.home).get(source.name)
-        if not current.enabled:
-            return disabled_result(source.name)
-        report = ingest_hub_source(store, current, live=config.live, run_id=f"{context.run.run_id}:{source.name}")
-        return source_result(context, report)
+        return run_registry_source(context, config, warehouse, source.name, ingest_hub_source)
 
     return _hub
 
