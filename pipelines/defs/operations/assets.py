@@ -1,4 +1,5 @@
 import datetime as dt
+import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -22,20 +23,7 @@ class LakeConfig(dg.Config):
     )
 
 
-@dg.asset(
-    key=LOG_BY_RECORD_DAY,
-    deps=[dg.AssetKey(["snapshot"])],
-    partitions_def=RECORD_DAYS,
-    # A backfill of a year is one run writing 365 small files, not 365 runs that
-    # each start a process and open the snapshot.
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="lake",
-    kinds={"parquet", "duckdb"},
-    # Reads the published snapshot only, so it takes no writer slot: a backfill
-    # runs while a build writes. jobs.py keeps it out of airace_build (no partition there).
-    tags=dict([PARTITIONED_TAG]),
-)
-def log_by_record_day(context: dg.AssetExecutionContext, config: LakeConfig, warehouse: WarehouseResource):
+def _log_by_record_day(context: dg.AssetExecutionContext, config: LakeConfig, warehouse: WarehouseResource):
     """Daily Parquet partitions of events.log by record day (the UTC day each event was
     appended), read from the analysts' snapshot: lake/events/log_by_record_day/record_day=YYYY-MM-DD/.
     A day with no appends has no folder. Backfill a range to (re)build the lake's history;
@@ -55,3 +43,22 @@ def log_by_record_day(context: dg.AssetExecutionContext, config: LakeConfig, war
             "lake_dir": dg.MetadataValue.path(str(lake_dir)),
         }
     )
+
+
+with warnings.catch_warnings():
+    # BackfillPolicy is beta in dagster 1.13; its warning, printed on every `airace run`,
+    # tells an operator nothing to act on.
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    log_by_record_day = dg.asset(
+        key=LOG_BY_RECORD_DAY,
+        deps=[dg.AssetKey(["snapshot"])],
+        partitions_def=RECORD_DAYS,
+        # A backfill of a year is one run writing 365 small files, not 365 runs that
+        # each start a process and open the snapshot.
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name="lake",
+        kinds={"parquet", "duckdb"},
+        # Reads the published snapshot only, so it takes no writer slot: a backfill
+        # runs while a build writes. jobs.py keeps it out of airace_build (no partition there).
+        tags=dict([PARTITIONED_TAG]),
+    )(_log_by_record_day)
