@@ -419,21 +419,27 @@ def append_batch(
     return result
 
 
+# Each row against its own contents and against the row before it, found by a join
+# on position - 1 (a join runs on every core; a window over the whole log would sort it).
+# A missing row shows up at the next one, whose predecessor is then absent.
 VERIFY_SQL = f"""
 with checked as (
-    select position, event_id, prev_hash, hash,
-           sha256(prev_hash || {ROW_DIGEST_SQL}) as expected_hash,
-           lag(hash, 1, '{GENESIS_HASH}') over (order by position) as previous_row_hash,
-           row_number() over (order by position) as expected_position
+    select position, prev_hash, hash, sha256(prev_hash || {ROW_DIGEST_SQL}) as expected_hash
     from events.log
 )
-select position,
-       case when position <> expected_position then 'position gap: expected ' || expected_position
-            when prev_hash <> previous_row_hash then 'prev_hash does not match the hash of the row before'
+select c.position,
+       case when c.position < 1 then 'position ' || c.position || ' is not positive'
+            when c.position > 1 and previous.hash is null then 'position gap: row ' || (c.position - 1) || ' is missing'
+            when c.prev_hash <> coalesce(previous.hash, '{GENESIS_HASH}')
+                then 'prev_hash does not match the hash of the row before'
             else 'hash does not match the row''s contents (edited after append?)' end as problem
-from checked
-where hash <> expected_hash or prev_hash <> previous_row_hash or position <> expected_position
-order by position
+from checked c
+left join events.log previous on previous.position = c.position - 1
+where c.hash <> c.expected_hash
+   or c.position < 1
+   or (c.position > 1 and previous.hash is null)
+   or c.prev_hash <> coalesce(previous.hash, '{GENESIS_HASH}')
+order by c.position
 limit 1
 """
 
