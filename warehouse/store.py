@@ -352,7 +352,7 @@ def append_batch(
                qualify row_number() over (partition by s.event_id order by s.seq) = 1"""
         )
         con.execute(
-            f"""create or replace temp table numbered as
+            """create or replace temp table numbered as
                 select ? + row_number() over (order by seq) as position, event_id, event_type, schema_version,
                        subject, occurred_at, occurred_precision, ?::timestamptz as recorded_at, source, source_url,
                        source_ref, retrieved_at, payload, ? as run_id

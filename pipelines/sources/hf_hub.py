@@ -128,10 +128,6 @@ def ingest_hub_source(store, source, *, live: bool, run_id: str | None = None, p
     records: list[RawRecord] = []
     offline_folder = source.offline_path()
     for author, organization in source.authors.items():
-        def collect(content: bytes, page_ref: str) -> None:
-            records.extend(page_records(content, author=author, organization=organization, source=source.name,
-                                        model_page_url=source.model_page_url, page_ref=page_ref))
-
         if mode == "offline":
             pages = offline_pages(offline_folder, author) if offline_folder else []
             if not pages:
@@ -139,7 +135,10 @@ def ingest_hub_source(store, source, *, live: bool, run_id: str | None = None, p
             for path in pages:
                 try:
                     content = path.read_bytes()
-                    collect(content, path.name)
+                    records.extend(
+                        page_records(content, author=author, organization=organization, source=source.name,
+                                     model_page_url=source.model_page_url, page_ref=path.name)
+                    )
                     outcomes.append(Outcome(location=str(path), status="offline", bytes=len(content)))
                 except (OSError, HubError) as exc:
                     outcomes.append(Outcome(location=str(path), status="error", error=f"{path}: {exc}"))
