@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test ui check-defs clean dictionary eval-extract bench-extract bench
+.PHONY: run test lint ui check-defs clean dictionary eval-extract bench-extract bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,7 @@ bench-extract: $(INSTALLED)
 ## The benchmark: synthetic events (default 1M), each figure against a baseline of the same run.
 bench: $(INSTALLED)
 	$(BIN)/python -m warehouse.bench
+
+## Errors a linter can prove (undefined names, unused imports, closures over loop variables).
+lint: $(INSTALLED)
+	$(BIN)/ruff check --select F,E9,B023 pipelines schemas warehouse tests
