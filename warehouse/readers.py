@@ -24,8 +24,16 @@ class UnreadableInput(ValueError):
     """Nothing in the input could be read as records."""
 
 
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except (ValueError, RecursionError):  # bad JSON, too deep, an integer too long to read
+        return False
+
+
 def read_jsonl(path: Path) -> Iterator[RawRecord]:
-    parsed = lines = 0
+    lines = 0
+    found_object = False
     with path.open("rb") as handle:
         for number, raw_line in enumerate(handle, start=1):
             if not raw_line.strip():
@@ -36,13 +44,15 @@ def read_jsonl(path: Path) -> Iterator[RawRecord]:
                 raw_line = raw_line.removeprefix(b"\xef\xbb\xbf")  # a BOM is not part of the record
             try:
                 text = raw_line.decode("utf-8").strip()
-                json.loads(text)
-            except (ValueError, RecursionError):  # bad UTF-8, bad JSON, too deep, too large
+            except UnicodeDecodeError:
                 yield RawRecord(ref, raw_line.decode("utf-8", errors="backslashreplace").strip())
                 continue
-            parsed += 1
+            # Until one line is a JSON object, look: a file of nothing else is refused whole
+            # (and, the batch aborting, changes nothing). After that parse_record reads every
+            # line anyway; parsing here as well would double the cost of the hot path.
+            found_object = found_object or _is_json_object(text)
             yield RawRecord(ref, text)
-    if parsed == 0:
+    if not found_object:
         what = "is empty" if lines == 0 else f"has {lines} line(s) and none is a JSON object"
         raise UnreadableInput(f"{path}: cannot read any record: the file {what} (expected JSON Lines)")
 
