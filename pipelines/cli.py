@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from warehouse import EventStore, WarehouseHome
+from warehouse import EventStore, IngestResult, WarehouseHome
 from warehouse.build import refresh
 from warehouse.lock import WarehouseBusy
 from warehouse.readers import UnreadableInput, read_event_file
@@ -41,12 +41,20 @@ def _home(home: Path | None) -> WarehouseHome:
     return resolved
 
 
-def _counts_table(title: str, rows: list[dict]) -> Table:
+COUNT_COLUMNS = ("source", "read", "appended", "duplicate", "quarantined")
+CountsRow = tuple[str, int, int, int, int]
+
+
+def _counts_row(label: str, result: IngestResult) -> CountsRow:
+    return (label, result.read, result.appended, result.duplicate, result.quarantined)
+
+
+def _counts_table(title: str, rows: list[CountsRow]) -> Table:
     table = Table(title=title)
-    for column in ("source", "read", "appended", "duplicate", "quarantined"):
+    for column in COUNT_COLUMNS:
         table.add_column(column, justify="left" if column == "source" else "right")
     for row in rows:
-        table.add_row(*(str(row[c]) for c in ("source", "read", "appended", "duplicate", "quarantined")))
+        table.add_row(*map(str, row))
     return table
 
 
@@ -84,16 +92,11 @@ def run(
             [result.run_id],
         ).fetchall()
         total = con.execute("select count(*) from events.log").fetchall()[0][0]
-    console.print(
-        _counts_table(
-            f"airace run {result.run_id[:8]}",
-            [dict(zip(("source", "read", "appended", "duplicate", "quarantined"), r, strict=True)) for r in rows],
-        )
-    )
+    console.print(_counts_table(f"airace run {result.run_id[:8]}", rows))
     console.print(f"events.log holds {total} events; snapshot for analysts: {resolved.snapshot_db}")
 
 
-def _ingest_with_source(store: EventStore, source: str, locations: list[str]) -> list[dict]:
+def _ingest_with_source(store: EventStore, source: str, locations: list[str]) -> list[CountsRow]:
     """A file or URL in a registered source's own layout, through that source's mapping."""
     from pipelines.sources import epoch
     from pipelines.sources.http import FetchError
@@ -112,14 +115,11 @@ def _ingest_with_source(store: EventStore, source: str, locations: list[str]) ->
         if result is None:
             console.print(f"{location}: unchanged since the last fetch (HTTP 304); nothing to ingest")
             continue
-        rows.append(
-            {"source": location, "read": result.read, "appended": result.appended,
-             "duplicate": result.duplicate, "quarantined": result.quarantined}
-        )
+        rows.append(_counts_row(location, result))
     return rows
 
 
-def _ingest_files(store: EventStore, paths: list[Path]) -> list[dict]:
+def _ingest_files(store: EventStore, paths: list[Path]) -> list[CountsRow]:
     rows = []
     for path in paths:
         try:
@@ -127,10 +127,7 @@ def _ingest_files(store: EventStore, paths: list[Path]) -> list[dict]:
         except UnreadableInput as exc:
             errors.print(f"[red]error:[/red] {exc}; nothing was appended")
             raise typer.Exit(2) from None
-        rows.append(
-            {"source": str(path), "read": result.read, "appended": result.appended,
-             "duplicate": result.duplicate, "quarantined": result.quarantined}
-        )
+        rows.append(_counts_row(str(path), result))
         if result.quarantined:
             with store.reader() as con:
                 for ref, reason in con.execute(
