@@ -47,28 +47,32 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def _fingerprint(path: Path) -> tuple[int, str, dict[str, int]]:
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, str, dict[str, int]]:
     """The log's size and head hash and the exact row count of every table."""
+    count, head = con.execute("select count(*), coalesce(arg_max(hash, position), '') from events.log").fetchall()[0]
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = current_database() order by all"
+    ).fetchall()
+    rows = {
+        f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+        for schema, table in tables
+    }
+    return count, head, rows
+
+
+def _fingerprint_of(path: Path) -> tuple[int, str, dict[str, int]]:
     con = connect(path, read_only=True)
     try:
-        count, head = con.execute("select count(*), coalesce(arg_max(hash, position), '') from events.log").fetchall()[0]
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = current_database() order by all"
-        ).fetchall()
-        rows = {
-            f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
-            for schema, table in tables
-        }
+        return _fingerprint(con)
     finally:
         con.close()
-    return count, head, rows
 
 
 def _check_copy(staging: Path, expected: tuple[int, str, dict[str, int]]) -> None:
     try:
-        copied = _fingerprint(staging)
         con = connect(staging, read_only=True)
         try:
+            copied = _fingerprint(con)
             report = verify(con)
         finally:
             con.close()
@@ -102,7 +106,7 @@ def publish_snapshot(home: WarehouseHome, *, lock_timeout_s: float = DEFAULT_TIM
             con.execute("checkpoint")
         finally:
             con.close()
-        expected = _fingerprint(home.live_db)
+        expected = _fingerprint_of(home.live_db)
         try:
             shutil.copyfile(home.live_db, staging)
             _check_copy(staging, expected)
