@@ -23,7 +23,8 @@ from warehouse.fast_subset import MACROS_SQL, build_fast_subset_sql
 from warehouse.readers import UnreadableInput, _is_json_object
 from warehouse.store import Batch, Staged
 
-BLOCK_BYTES = 8 * 1024 * 1024
+# Small blocks: DuckDB reads a few batches ahead, and each holds its lines twice (Python, Arrow).
+BLOCK_BYTES = 2 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
 # What bytes.strip() removes: a line of only these is blank (skipped, not a record).
 ASCII_WHITESPACE = " \t\n\r\x0b\x0c"

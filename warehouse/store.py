@@ -26,8 +26,18 @@ from warehouse.lock import DEFAULT_TIMEOUT_S, writer_lock
 
 GENESIS_HASH = "0" * 64
 CHUNK_SIZE = 50_000
-# DuckDB's share of a bulk file append (the rest of the process stays well under it).
-BULK_MEMORY_LIMIT = "300MB"
+# DuckDB's memory during a bulk file append: a base for any file (staging spills to
+# the temp directory beyond it), plus room for the log's indexes (position, event_id),
+# which DuckDB holds in memory to check and extend on insert: they grow with the log.
+BULK_MEMORY_BASE_MB = 200
+BULK_MEMORY_PER_LOGGED_EVENT_BYTES = 160
+
+
+BULK_SETTINGS = ("memory_limit", "temp_directory", "preserve_insertion_order", "allocator_background_threads")
+
+
+def bulk_memory_limit_mb(logged_events: int) -> int:
+    return BULK_MEMORY_BASE_MB + logged_events * BULK_MEMORY_PER_LOGGED_EVENT_BYTES // (1024 * 1024)
 
 EVENTS_DDL = """
 create schema if not exists events;
@@ -261,16 +271,27 @@ class EventStore:
             )
         with self.writer(purpose=f"append {source}") as con:
             # Bounded memory for a file of any size: DuckDB spills to disk beyond this.
+            logged = con.execute("select count(*) from events.log").fetchall()[0][0]
+            con.execute(f"set memory_limit = '{bulk_memory_limit_mb(logged)}MB'")
             spill = self.home.root / "tmp"
-            con.execute(f"set memory_limit = '{BULK_MEMORY_LIMIT}'")
+            # Rows carry their order (seq, position): DuckDB need not buffer to keep it.
+            con.execute("set preserve_insertion_order = false")
+            # Give memory freed between the steps back to the system, not only to DuckDB.
+            con.execute("set allocator_background_threads = true")
             con.execute(f"set temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
-            return append_staged(
-                con,
-                lambda batch: stage_jsonl(batch, path, default_source=default_source),
-                source=source,
-                run_id=run_id,
-                recorded_at=recorded_at,
-            )
+            try:
+                return append_staged(
+                    con,
+                    lambda batch: stage_jsonl(batch, path, default_source=default_source),
+                    source=source,
+                    run_id=run_id,
+                    recorded_at=recorded_at,
+                )
+            finally:
+                # Settings are the database instance's: another connection in this process
+                # (a later writer) must not inherit them.
+                for setting in BULK_SETTINGS:
+                    con.execute(f"reset {setting}")
 
     def append_snapshot(
         self,
@@ -419,7 +440,7 @@ def append_batch(
 
 # Hashes are chained and inserted this many rows at a time, so no list of a million
 # Python strings is ever built.
-HASH_SLICE = 200_000
+HASH_SLICE = 100_000
 
 
 def append_staged(
@@ -454,16 +475,19 @@ def append_staged(
                 raw_line varchar)"""
         )
         staged = stage(Batch(con, run_id, source, recorded_at))
+        # Narrow first (seq and position only): which staged rows become events - not in
+        # the log, first occurrence in the batch - and their positions, in input order.
         con.execute(
-            """create or replace temp table numbered as
-                select ? + row_number() over (order by seq) as position, event_id, event_type, schema_version,
-                       subject, occurred_at, occurred_precision, ?::timestamptz as recorded_at, source, source_url,
-                       source_ref, retrieved_at, payload, ? as run_id
-                from (select s.* from staging s anti join events.log l on l.event_id = s.event_id
-                      qualify row_number() over (partition by s.event_id order by s.seq) = 1)""",
-            [last_position, recorded_at, run_id],
+            """create or replace temp table keep as
+                select seq, ? + row_number() over (order by seq) as position
+                from (select min(s.seq) as seq from staging s anti join events.log l on l.event_id = s.event_id
+                      group by s.event_id)""",
+            [last_position],
         )
-        con.execute("drop table temp.staging")
+        con.execute(
+            "create or replace temp table batch_constants as select ?::timestamptz as recorded_at, ? as run_id",
+            [recorded_at, run_id],
+        )
         appended, head_hash = _chain_and_insert(con, last_position, last_hash)
         result = IngestResult(
             run_id=run_id,
@@ -494,7 +518,8 @@ def append_staged(
                 input_sha256,
             ],
         )
-        con.execute("drop table if exists temp.numbered")
+        for table in ("staging", "keep", "batch_constants"):
+            con.execute(f"drop table if exists temp.{table}")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -502,36 +527,45 @@ def append_staged(
     return result
 
 
+# The rows of the batch as they go into the log (without the hashes), from `staging`,
+# `keep` and `batch_constants`; `{positions}` narrows `keep` to a slice.
+NUMBERED_SQL = """
+select k.position, s.event_id, s.event_type, s.schema_version, s.subject, s.occurred_at, s.occurred_precision,
+       c.recorded_at, s.source, s.source_url, s.source_ref, s.retrieved_at, s.payload, c.run_id
+from staging s join (select * from keep where {positions}) k using (seq) cross join batch_constants c
+"""
+
+
 def _chain_and_insert(con: duckdb.DuckDBPyConnection, last_position: int, last_hash: str) -> tuple[int, str]:
-    """Hash `numbered` in position order onto the chain and insert it into the log, a slice
-    at a time; returns (rows appended, head hash)."""
-    digests = con.sql(f"select {ROW_DIGEST_SQL} as digest from numbered order by position").to_arrow_table()
-    digest_column = digests.column("digest")
-    appended = digests.num_rows
+    """Hash the batch's rows in position order onto the chain and insert them into the log,
+    a slice at a time; returns (rows appended, head hash)."""
+    appended = con.execute("select count(*) from keep").fetchall()[0][0]
     head_hash = last_hash
     for offset in range(0, appended, HASH_SLICE):
-        piece = digest_column.slice(offset, HASH_SLICE).to_pylist()
-        hashes = chain(head_hash, piece)
         first = last_position + 1 + offset
+        last = min(first + HASH_SLICE, last_position + 1 + appended) - 1
+        rows = NUMBERED_SQL.format(positions=f"position between {first} and {last}")
+        digests = con.sql(
+            f"select digest from (select position, {ROW_DIGEST_SQL} as digest from ({rows})) order by position"
+        ).to_arrow_table()
+        hashes = chain(head_hash, digests.column("digest").to_pylist())
         con.register(
             "_hashes",
             pa.table(
                 {
-                    "position": pa.array(range(first, first + len(hashes)), pa.int64()),
+                    "position": pa.array(range(first, last + 1), pa.int64()),
                     "prev_hash": pa.array([head_hash, *hashes[:-1]], pa.string()),
                     "hash": pa.array(hashes, pa.string()),
                 }
             ),
         )
         con.execute(
-            """insert into events.log
-               select n.position, n.event_id, n.event_type, n.schema_version, n.subject, n.occurred_at,
-                      n.occurred_precision, n.recorded_at, n.source, n.source_url, n.source_ref, n.retrieved_at,
-                      n.payload, h.prev_hash, h.hash, n.run_id
-               from numbered n join _hashes h using (position)
-               where n.position between ? and ?
-               order by n.position""",
-            [first, first + len(hashes) - 1],
+            f"""insert into events.log
+                select n.position, n.event_id, n.event_type, n.schema_version, n.subject, n.occurred_at,
+                       n.occurred_precision, n.recorded_at, n.source, n.source_url, n.source_ref, n.retrieved_at,
+                       n.payload, h.prev_hash, h.hash, n.run_id
+                from ({rows}) n join _hashes h using (position)
+                order by n.position"""
         )
         con.unregister("_hashes")
         head_hash = hashes[-1]
