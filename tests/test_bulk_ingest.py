@@ -317,3 +317,23 @@ def test_csv_files_keep_the_record_path(tmp_path):
 def test_nan_and_infinite_numbers_never_reach_the_fast_path(sql_con):
     lines = [line for line in HOSTILE_LINES if "NaN" in line or "Infinity" in line or "1e999" in line]
     assert lines and fast_subset(sql_con, lines, None) == {}
+
+
+def test_out_of_memory_retries_with_more_room(tmp_path, monkeypatch):
+    """A batch that does not fit DuckDB's cap is rolled back and run again with twice the
+    room, so a larger log (larger indexes) never makes a file impossible to ingest."""
+    import warehouse.store as store_module
+
+    monkeypatch.setattr(store_module, "BULK_MEMORY_BASE_MB", 2)
+    attempts = []
+    append_staged = store_module.append_staged
+
+    def counted(*args, **kwargs):
+        attempts.append(1)
+        return append_staged(*args, **kwargs)
+
+    monkeypatch.setattr(store_module, "append_staged", counted)
+    generated = write_event_file(tmp_path / "events.jsonl", 3_000, seed=5)
+    (log, quarantine, runs, result), (log2, quarantine2, runs2, _) = _both_paths(tmp_path, generated.path)
+    assert log == log2 and quarantine == quarantine2 and runs == runs2
+    assert len(attempts) > 2  # the record path calls it once; the bulk path more than once

@@ -130,10 +130,8 @@ def stage_jsonl(batch: Batch, path: Path, *, default_source: str | None) -> Stag
             )
 
     con.register("lines", pa.RecordBatchReader.from_batches(LINES_SCHEMA, batches()))
-    try:
-        con.execute(f"insert into staging by name {build_fast_subset_sql(default_source)}")
-    finally:
-        con.unregister("lines")
+    con.execute(f"insert into staging by name {build_fast_subset_sql(default_source)}")
+    con.unregister("lines")  # (after a failure the next register replaces it)
     # The lines the SQL left to pydantic move out of `staging` into `fs_slow`.
     con.execute("create or replace temp table fs_slow as select seq, raw_line from staging where raw_line is not null")
     con.execute("delete from staging where raw_line is not null")

@@ -33,7 +33,8 @@ BULK_MEMORY_BASE_MB = 200
 BULK_MEMORY_PER_LOGGED_EVENT_BYTES = 160
 
 
-BULK_SETTINGS = ("memory_limit", "temp_directory", "preserve_insertion_order", "allocator_background_threads")
+# Past this, a retry after an out-of-memory error gives up.
+BULK_MEMORY_MAX_MB = 4096
 
 
 def bulk_memory_limit_mb(logged_events: int) -> int:
@@ -270,27 +271,35 @@ class EventStore:
                 default_source=default_source,
             )
         with self.writer(purpose=f"append {source}") as con:
-            # Bounded memory for a file of any size: DuckDB spills to disk beyond this.
             logged = con.execute("select count(*) from events.log").fetchall()[0][0]
-            con.execute(f"set memory_limit = '{bulk_memory_limit_mb(logged)}MB'")
             spill = self.home.root / "tmp"
-            # Rows carry their order (seq, position): DuckDB need not buffer to keep it.
-            con.execute("set preserve_insertion_order = false")
+            con.execute(f"set temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
             # Give memory freed between the steps back to the system, not only to DuckDB.
             con.execute("set allocator_background_threads = true")
-            con.execute(f"set temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+            limit_mb = bulk_memory_limit_mb(logged)
             try:
-                return append_staged(
-                    con,
-                    lambda batch: stage_jsonl(batch, path, default_source=default_source),
-                    source=source,
-                    run_id=run_id,
-                    recorded_at=recorded_at,
-                )
+                while True:
+                    # Bounded memory for a file of any size: DuckDB spills to disk beyond this.
+                    con.execute(f"set memory_limit = '{limit_mb}MB'")
+                    try:
+                        return append_staged(
+                            con,
+                            lambda batch: stage_jsonl(batch, path, default_source=default_source),
+                            source=source,
+                            run_id=run_id,
+                            recorded_at=recorded_at,
+                        )
+                    except duckdb.OutOfMemoryException:
+                        # The batch was rolled back; what did not fit (the log's indexes, which
+                        # cannot spill) gets twice the room, up to DuckDB's own default.
+                        if limit_mb >= BULK_MEMORY_MAX_MB:
+                            raise
+                        limit_mb *= 2
             finally:
                 # Settings are the database instance's: another connection in this process
-                # (a later writer) must not inherit them.
-                for setting in BULK_SETTINGS:
+                # (a later writer) must not inherit them. (The temp directory cannot be
+                # switched once used; it goes with the instance, closed right after.)
+                for setting in ("memory_limit", "allocator_background_threads"):
                     con.execute(f"reset {setting}")
 
     def append_snapshot(
@@ -527,12 +536,15 @@ def append_staged(
     return result
 
 
-# The rows of the batch as they go into the log (without the hashes), from `staging`,
-# `keep` and `batch_constants`; `{positions}` narrows `keep` to a slice.
+# The rows of a slice of the batch as they go into the log (without the hashes), from
+# `staging`, `keep` and `batch_constants`. Positions follow seq, so the slice is a seq
+# range too, and the scan of `staging` (mostly in seq order) skips the rest.
 NUMBERED_SQL = """
 select k.position, s.event_id, s.event_type, s.schema_version, s.subject, s.occurred_at, s.occurred_precision,
        c.recorded_at, s.source, s.source_url, s.source_ref, s.retrieved_at, s.payload, c.run_id
-from staging s join (select * from keep where {positions}) k using (seq) cross join batch_constants c
+from (select * from staging where seq between {first_seq} and {last_seq}) s
+join (select * from keep where position between {first} and {last}) k using (seq)
+cross join batch_constants c
 """
 
 
@@ -544,7 +556,10 @@ def _chain_and_insert(con: duckdb.DuckDBPyConnection, last_position: int, last_h
     for offset in range(0, appended, HASH_SLICE):
         first = last_position + 1 + offset
         last = min(first + HASH_SLICE, last_position + 1 + appended) - 1
-        rows = NUMBERED_SQL.format(positions=f"position between {first} and {last}")
+        ((first_seq, last_seq),) = con.execute(
+            "select min(seq), max(seq) from keep where position between ? and ?", [first, last]
+        ).fetchall()
+        rows = NUMBERED_SQL.format(first=first, last=last, first_seq=first_seq, last_seq=last_seq)
         digests = con.sql(
             f"select digest from (select position, {ROW_DIGEST_SQL} as digest from ({rows})) order by position"
         ).to_arrow_table()
