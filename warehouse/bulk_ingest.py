@@ -1,8 +1,8 @@
 """The bulk path from a JSON Lines file into the staging table of one append batch.
 
-Lines are read in blocks of a few megabytes and handed to DuckDB as an Arrow table;
-the fast-subset SQL (warehouse/fast_subset.py) turns the lines it is sure about into
-staged events in one statement, and every other line goes through
+Lines are read in blocks of a few megabytes and streamed to DuckDB as Arrow batches
+into one statement: the fast-subset SQL (warehouse/fast_subset.py) turns the lines it
+is sure about into staged events, and every other line goes through
 `schemas.events.parse_record` exactly as `warehouse.readers.read_jsonl` would feed it
 (same text, same `file.jsonl:N` reference), becoming an event or a quarantine row.
 

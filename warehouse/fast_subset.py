@@ -144,10 +144,6 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _sql_list(values: tuple[str, ...] | list[str]) -> str:
-    return "[" + ", ".join(_q(v) for v in values) + "]"
-
-
 # ----------------------------------------------------------------- macros (per connection)
 
 # DuckDB prints a double as Python's repr does (shortest round-trip digits, the same

@@ -291,7 +291,7 @@ class EventStore:
                         )
                     except duckdb.OutOfMemoryException:
                         # The batch was rolled back; what did not fit (the log's indexes, which
-                        # cannot spill) gets twice the room, up to DuckDB's own default.
+                        # cannot spill) gets twice the room, up to BULK_MEMORY_MAX_MB.
                         if limit_mb >= BULK_MEMORY_MAX_MB:
                             raise
                         limit_mb *= 2
