@@ -164,6 +164,8 @@ create or replace temp macro fs_unquote(leaf) as substr(leaf, 2, length(leaf) - 
 create or replace temp macro fs_stripped(leaf) as
     case when starts_with(leaf, '"') then trim(substr(leaf, 2, strlen(leaf) - 2)) end;
 -- Not empty once stripped, and not longer than max_len even before.
+-- The same for a leaf already checked to be a string (it holds no inner quote): cheaper.
+create or replace temp macro fs_text(leaf) as trim(leaf, '" ');
 create or replace temp macro fs_text_ok(leaf, max_len) as
     starts_with(leaf, '"') and strlen(leaf) <= max_len + 2 and trim(leaf, '" ') <> '';
 -- A JSON array of strings none of which is empty or needs stripping, none longer than
@@ -210,13 +212,13 @@ def _value_sql(field: PayloadField, leaf: str) -> tuple[str, str]:
     """(condition that a non-null leaf is valid, its canonical JSON text) for one field."""
     kind = field.kind
     if kind in TEXT_LENGTHS:
-        return f"fs_text_ok({leaf}, {TEXT_LENGTHS[kind]})", f"""'"' || fs_stripped({leaf}) || '"'"""
+        return f"fs_text_ok({leaf}, {TEXT_LENGTHS[kind]})", f"""'"' || fs_text({leaf}) || '"'"""
     if kind == "enum":
         return f"{leaf} in ({', '.join(_q(chr(34) + v + chr(34)) for v in field.values)})", leaf
     if kind == "country":
         return (
             f"regexp_full_match(upper(fs_stripped({leaf})), '{COUNTRY_PATTERN}')",
-            f"""'"' || upper(fs_stripped({leaf})) || '"'""",
+            f"""'"' || upper(fs_text({leaf})) || '"'""",
         )
     if kind == "bool":
         return f"{leaf} in ('true', 'false')", leaf
@@ -273,12 +275,12 @@ def _v1_launch_overrides() -> dict[str, tuple[str, str]]:
         "organizations": (
             org_ok,
             f"""'"organizations":' || case when coalesce({org}, '""') = '""' then '[]'
-                                          else '["' || fs_stripped({org}) || '"]' end""",
+                                          else '["' || fs_text({org}) || '"]' end""",
         ),
         "countries": (
             country_ok,
             f"""'"countries":' || case when coalesce({country}, '""') = '""' then '[]'
-                                      else '["' || upper(fs_stripped({country})) || '"]' end""",
+                                      else '["' || upper(fs_text({country})) || '"]' end""",
         ),
         "open_weights": (
             f"({open_source} is null or {open_source} in ('true', 'false'))",
@@ -315,17 +317,17 @@ def _derived_subject_sql(event_type: str) -> str:
     p = _leaf
     match event_type:
         case "model.launched":
-            return f"'model:' || fs_slug(fs_stripped({p('model')}))"
+            return f"'model:' || fs_slug(fs_text({p('model')}))"
         case "product.released":
-            return f"'product:' || fs_slug(fs_stripped({p('organization')})) || '-' || fs_slug(fs_stripped({p('product')}))"
+            return f"'product:' || fs_slug(fs_text({p('organization')})) || '-' || fs_slug(fs_text({p('product')}))"
         case "allegation.made":
-            accused = f"case when {p('accused')} is null then 'unnamed' else fs_slug(fs_stripped({p('accused')})) end"
+            accused = f"case when {p('accused')} is null then 'unnamed' else fs_slug(fs_text({p('accused')})) end"
             return (
-                f"'allegation:' || fs_slug(fs_stripped({p('accuser')})) || '-' || {accused} || '-' "
+                f"'allegation:' || fs_slug(fs_text({p('accuser')})) || '-' || {accused} || '-' "
                 f"|| fs_unquote({p('kind')}) || '-' || strftime(occurred_on, '%Y%m')"
             )
         case "policy.changed":
-            return f"'policy:' || fs_slug(upper(fs_stripped({p('jurisdiction')}))) || '-' || fs_slug(fs_stripped({p('title')}))"
+            return f"'policy:' || fs_slug(upper(fs_text({p('jurisdiction')}))) || '-' || fs_slug(fs_text({p('title')}))"
         case "event.corrected" | "event.retracted":
             return f"'event:' || fs_unquote({p('target_event_id')})"
     return "NULL"  # allegation.updated: the record must name it
@@ -465,8 +467,8 @@ from (select seq, raw_line, event_type, {current.replace("fs_unquote(e_event_typ
              subject, case when accepted then occurred_on end as occurred_at,
              case when accepted then precision end as occurred_precision,
              case when accepted then source_value end as source,
-             case when accepted then fs_stripped(e_source_url) end as source_url,
-             case when accepted then fs_stripped(e_source_ref) end as source_ref,
+             case when accepted then fs_text(e_source_url) end as source_url,
+             case when accepted then fs_text(e_source_ref) end as source_ref,
              case when accepted then fs_unquote(e_retrieved_at)::timestamptz end as retrieved_at, payload
       from events)
 """
