@@ -18,7 +18,7 @@ from rich.table import Table
 from warehouse import EventStore, IngestResult, WarehouseHome
 from warehouse.build import refresh
 from warehouse.lock import WarehouseBusy
-from warehouse.readers import UnreadableInput, read_event_file
+from warehouse.readers import UnreadableInput
 from warehouse.store import StoreError
 from warehouse.timetravel import open_as_of, open_snapshot
 
@@ -123,7 +123,7 @@ def _ingest_files(store: EventStore, paths: list[Path]) -> list[CountsRow]:
     rows = []
     for path in paths:
         try:
-            result = store.append(read_event_file(path), source=f"file:{path.name}", default_source="analyst")
+            result = store.append_file(path, source=f"file:{path.name}", default_source="analyst")
         except UnreadableInput as exc:
             errors.print(f"[red]error:[/red] {exc}; nothing was appended")
             raise typer.Exit(2) from None

@@ -11,7 +11,7 @@ import hashlib
 import itertools
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,19 @@ from warehouse.lock import DEFAULT_TIMEOUT_S, writer_lock
 
 GENESIS_HASH = "0" * 64
 CHUNK_SIZE = 50_000
+# DuckDB's memory during a bulk file append: a base for any file (staging spills to
+# the temp directory beyond it), plus room for the log's indexes (position, event_id),
+# which DuckDB holds in memory to check and extend on insert: they grow with the log.
+BULK_MEMORY_BASE_MB = 200
+BULK_MEMORY_PER_LOGGED_EVENT_BYTES = 160
+
+
+# Past this, a retry after an out-of-memory error gives up.
+BULK_MEMORY_MAX_MB = 4096
+
+
+def bulk_memory_limit_mb(logged_events: int) -> int:
+    return BULK_MEMORY_BASE_MB + logged_events * BULK_MEMORY_PER_LOGGED_EVENT_BYTES // (1024 * 1024)
 
 EVENTS_DDL = """
 create schema if not exists events;
@@ -123,6 +136,9 @@ class IngestResult:
     head_hash: str
     first_position: int | None
     last_position: int | None
+    # Records the bulk path validated in SQL (append_file of JSON Lines); the rest of
+    # `read` went through pydantic one by one.
+    validated_in_sql: int = 0
 
     def as_metadata(self) -> dict[str, Any]:
         return {
@@ -230,6 +246,62 @@ class EventStore:
                 input_sha256=input_sha256,
             )
 
+    def append_file(
+        self,
+        path: Path,
+        *,
+        source: str,
+        default_source: str | None = None,
+        run_id: str | None = None,
+        recorded_at: dt.datetime | None = None,
+    ) -> IngestResult:
+        """Append an event file (JSONL or CSV) as one batch, as `append(read_event_file(path))`
+        would, but JSON Lines take the bulk path: DuckDB validates the lines it can in SQL
+        (warehouse/fast_subset.py) and only the rest go through pydantic one by one.
+
+        Raises `warehouse.readers.UnreadableInput` (and appends nothing) when no record
+        can be read from the file.
+        """
+        from warehouse.bulk_ingest import stage_jsonl
+        from warehouse.readers import read_event_file
+
+        if not path.is_file() or path.suffix.lower() == ".csv":
+            return self.append(
+                read_event_file(path), source=source, run_id=run_id, recorded_at=recorded_at,
+                default_source=default_source,
+            )
+        with self.writer(purpose=f"append {source}") as con:
+            logged = con.execute("select count(*) from events.log").fetchall()[0][0]
+            spill = self.home.root / "tmp"
+            con.execute(f"set temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+            # Give memory freed between the steps back to the system, not only to DuckDB.
+            con.execute("set allocator_background_threads = true")
+            limit_mb = bulk_memory_limit_mb(logged)
+            try:
+                while True:
+                    # Bounded memory for a file of any size: DuckDB spills to disk beyond this.
+                    con.execute(f"set memory_limit = '{limit_mb}MB'")
+                    try:
+                        return append_staged(
+                            con,
+                            lambda batch: stage_jsonl(batch, path, default_source=default_source),
+                            source=source,
+                            run_id=run_id,
+                            recorded_at=recorded_at,
+                        )
+                    except duckdb.OutOfMemoryException:
+                        # The batch was rolled back; what did not fit (the log's indexes, which
+                        # cannot spill) gets twice the room, up to BULK_MEMORY_MAX_MB.
+                        if limit_mb >= BULK_MEMORY_MAX_MB:
+                            raise
+                        limit_mb *= 2
+            finally:
+                # Settings are the database instance's: another connection in this process
+                # (a later writer) must not inherit them. (The temp directory cannot be
+                # switched once used; it goes with the instance, closed right after.)
+                for setting in ("memory_limit", "allocator_background_threads"):
+                    con.execute(f"reset {setting}")
+
     def append_snapshot(
         self,
         records: Iterable[RawRecord],
@@ -269,10 +341,10 @@ def _validated_chunks(
         yield events, rejections, len(chunk)
 
 
-def _staging_table(events: list[NewEvent], first_seq: int) -> pa.Table:
+def _staging_table(events: list[NewEvent], seqs: Sequence[int]) -> pa.Table:
     return pa.Table.from_pydict(
         {
-            "seq": range(first_seq, first_seq + len(events)),
+            "seq": seqs,
             "event_id": [e.event_id for e in events],
             "event_type": [e.event_type for e in events],
             "schema_version": [e.schema_version for e in events],
@@ -298,6 +370,62 @@ def _head(con: duckdb.DuckDBPyConnection) -> tuple[int, str, dt.datetime | None]
     return rows[0][0], rows[0][1], rows[0][2]
 
 
+@dataclass(frozen=True)
+class Batch:
+    """What a stager needs to fill `staging` and `events.quarantine` for one append batch."""
+
+    con: duckdb.DuckDBPyConnection
+    run_id: str
+    source: str
+    recorded_at: dt.datetime
+
+    def stage_events(self, events: list[NewEvent], seqs: Sequence[int]) -> None:
+        """Validated events into `staging`; `seqs` order them (first occurrence wins)."""
+        self.con.register("_chunk", _staging_table(events, seqs))
+        self.con.execute("insert into staging by name select * from _chunk")
+        self.con.unregister("_chunk")
+
+    def quarantine(self, rejections: list[Rejection]) -> None:
+        bad = pa.Table.from_pylist([r.model_dump() for r in rejections]).rename_columns(
+            ["record_ref", "reason", "raw_payload"]
+        )
+        self.con.register("_bad", bad.cast(_QUARANTINE_SCHEMA))
+        self.con.execute(
+            "insert into events.quarantine select ?, ?, record_ref, reason, raw_payload, ? from _bad",
+            [self.run_id, self.source, self.recorded_at],
+        )
+        self.con.unregister("_bad")
+
+
+@dataclass(frozen=True)
+class Staged:
+    read: int
+    quarantined: int
+    # Of `read`, how many the bulk path's SQL validated (the rest went through pydantic).
+    fast: int = 0
+
+
+# A stager fills `staging` (and the quarantine) and says how many records it read.
+Stager = Callable[[Batch], Staged]
+
+
+def stage_records(records: Iterable[RawRecord], default_source: str | None) -> Stager:
+    """The record path: every record through `parse_record`, in chunks."""
+
+    def stage(batch: Batch) -> Staged:
+        read = quarantined = 0
+        for events, rejections, n_read in _validated_chunks(records, default_source):
+            if events:
+                batch.stage_events(events, range(read, read + len(events)))
+            if rejections:
+                batch.quarantine(rejections)
+            read += n_read
+            quarantined += len(rejections)
+        return Staged(read, quarantined)
+
+    return stage
+
+
 def append_batch(
     con: duckdb.DuckDBPyConnection,
     records: Iterable[RawRecord],
@@ -309,6 +437,33 @@ def append_batch(
     input_sha256: str | None = None,
 ) -> IngestResult:
     """The one append path. Call it through `EventStore.append` (which holds the lock)."""
+    return append_staged(
+        con,
+        stage_records(records, default_source),
+        source=source,
+        run_id=run_id,
+        recorded_at=recorded_at,
+        input_sha256=input_sha256,
+    )
+
+
+# Hashes are chained and inserted this many rows at a time, so no list of a million
+# Python strings is ever built.
+HASH_SLICE = 100_000
+
+
+def append_staged(
+    con: duckdb.DuckDBPyConnection,
+    stage: Stager,
+    *,
+    source: str,
+    run_id: str | None = None,
+    recorded_at: dt.datetime | None = None,
+    input_sha256: str | None = None,
+) -> IngestResult:
+    """The core of every append: `stage` fills `staging`, then dedupe (against the log and
+    inside the batch, first occurrence by seq wins), numbering, the hash chain and the
+    insert, all in one transaction with the `events.ingest_runs` row."""
     run_id = run_id or uuid.uuid4().hex
     started_at = dt.datetime.now(dt.UTC)
     recorded_at = recorded_at or started_at
@@ -324,74 +479,36 @@ def append_batch(
             """create or replace temp table staging (
                 seq bigint, event_id varchar, event_type varchar, schema_version integer, subject varchar,
                 occurred_at date, occurred_precision varchar, source varchar, source_url varchar,
-                source_ref varchar, retrieved_at timestamptz, payload json)"""
+                source_ref varchar, retrieved_at timestamptz, payload json,
+                -- a line the bulk path leaves to parse_record (it then leaves staging)
+                raw_line varchar)"""
         )
-        read = quarantined = 0
-        for events, rejections, n_read in _validated_chunks(records, default_source):
-            if events:
-                chunk = _staging_table(events, read)
-                con.register("_chunk", chunk)
-                con.execute("insert into staging select * from _chunk")
-                con.unregister("_chunk")
-            if rejections:
-                bad = pa.Table.from_pylist([r.model_dump() for r in rejections]).rename_columns(
-                    ["record_ref", "reason", "raw_payload"]
-                )
-                con.register("_bad", bad.cast(_QUARANTINE_SCHEMA))
-                con.execute(
-                    "insert into events.quarantine select ?, ?, record_ref, reason, raw_payload, ? from _bad",
-                    [run_id, source, recorded_at],
-                )
-                con.unregister("_bad")
-            read += n_read
-            quarantined += len(rejections)
-
+        staged = stage(Batch(con, run_id, source, recorded_at))
+        # Narrow first (seq and position only): which staged rows become events - not in
+        # the log, first occurrence in the batch - and their positions, in input order.
         con.execute(
-            """create or replace temp table fresh as
-               select s.* from staging s anti join events.log l on l.event_id = s.event_id
-               qualify row_number() over (partition by s.event_id order by s.seq) = 1"""
+            """create or replace temp table keep as
+                select seq, ? + row_number() over (order by seq) as position
+                from (select min(s.seq) as seq from staging s anti join events.log l on l.event_id = s.event_id
+                      group by s.event_id)""",
+            [last_position],
         )
         con.execute(
-            """create or replace temp table numbered as
-                select ? + row_number() over (order by seq) as position, event_id, event_type, schema_version,
-                       subject, occurred_at, occurred_precision, ?::timestamptz as recorded_at, source, source_url,
-                       source_ref, retrieved_at, payload, ? as run_id
-                from fresh""",
-            [last_position, recorded_at, run_id],
+            "create or replace temp table batch_constants as select ?::timestamptz as recorded_at, ? as run_id",
+            [recorded_at, run_id],
         )
-        digests = con.sql(f"select {ROW_DIGEST_SQL} as digest from numbered order by position").to_arrow_table()
-        hashes = chain(last_hash, digests.column("digest").to_pylist())
-        appended = len(hashes)
-        prev_hashes = [last_hash, *hashes[:-1]]
-        con.register(
-            "_hashes",
-            pa.table(
-                {
-                    "position": pa.array(range(last_position + 1, last_position + 1 + appended), pa.int64()),
-                    "prev_hash": pa.array(prev_hashes[:appended], pa.string()),
-                    "hash": pa.array(hashes, pa.string()),
-                }
-            ),
-        )
-        con.execute(
-            """insert into events.log
-               select n.position, n.event_id, n.event_type, n.schema_version, n.subject, n.occurred_at,
-                      n.occurred_precision, n.recorded_at, n.source, n.source_url, n.source_ref, n.retrieved_at,
-                      n.payload, h.prev_hash, h.hash, n.run_id
-               from numbered n join _hashes h using (position) order by n.position"""
-        )
-        con.unregister("_hashes")
-        head_hash = hashes[-1] if hashes else last_hash
+        appended, head_hash = _chain_and_insert(con, last_position, last_hash)
         result = IngestResult(
             run_id=run_id,
             source=source,
-            read=read,
+            read=staged.read,
             appended=appended,
-            duplicate=read - appended - quarantined,
-            quarantined=quarantined,
+            duplicate=staged.read - appended - staged.quarantined,
+            quarantined=staged.quarantined,
             head_hash=head_hash,
             first_position=last_position + 1 if appended else None,
             last_position=last_position + appended if appended else None,
+            validated_in_sql=staged.fast,
         )
         con.execute(
             "insert into events.ingest_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -410,13 +527,64 @@ def append_batch(
                 input_sha256,
             ],
         )
-        for table in ("staging", "fresh", "numbered"):
+        for table in ("staging", "keep", "batch_constants"):
             con.execute(f"drop table if exists temp.{table}")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     return result
+
+
+# The rows of a slice of the batch as they go into the log (without the hashes), from
+# `staging`, `keep` and `batch_constants`. Positions follow seq, so the slice is a seq
+# range too, and the scan of `staging` (mostly in seq order) skips the rest.
+NUMBERED_SQL = """
+select k.position, s.event_id, s.event_type, s.schema_version, s.subject, s.occurred_at, s.occurred_precision,
+       c.recorded_at, s.source, s.source_url, s.source_ref, s.retrieved_at, s.payload, c.run_id
+from (select * from staging where seq between {first_seq} and {last_seq}) s
+join (select * from keep where position between {first} and {last}) k using (seq)
+cross join batch_constants c
+"""
+
+
+def _chain_and_insert(con: duckdb.DuckDBPyConnection, last_position: int, last_hash: str) -> tuple[int, str]:
+    """Hash the batch's rows in position order onto the chain and insert them into the log,
+    a slice at a time; returns (rows appended, head hash)."""
+    appended = con.execute("select count(*) from keep").fetchall()[0][0]
+    head_hash = last_hash
+    for offset in range(0, appended, HASH_SLICE):
+        first = last_position + 1 + offset
+        last = min(first + HASH_SLICE, last_position + 1 + appended) - 1
+        ((first_seq, last_seq),) = con.execute(
+            "select min(seq), max(seq) from keep where position between ? and ?", [first, last]
+        ).fetchall()
+        rows = NUMBERED_SQL.format(first=first, last=last, first_seq=first_seq, last_seq=last_seq)
+        digests = con.sql(
+            f"select digest from (select position, {ROW_DIGEST_SQL} as digest from ({rows})) order by position"
+        ).to_arrow_table()
+        hashes = chain(head_hash, digests.column("digest").to_pylist())
+        con.register(
+            "_hashes",
+            pa.table(
+                {
+                    "position": pa.array(range(first, last + 1), pa.int64()),
+                    "prev_hash": pa.array([head_hash, *hashes[:-1]], pa.string()),
+                    "hash": pa.array(hashes, pa.string()),
+                }
+            ),
+        )
+        con.execute(
+            f"""insert into events.log
+                select n.position, n.event_id, n.event_type, n.schema_version, n.subject, n.occurred_at,
+                       n.occurred_precision, n.recorded_at, n.source, n.source_url, n.source_ref, n.retrieved_at,
+                       n.payload, h.prev_hash, h.hash, n.run_id
+                from ({rows}) n join _hashes h using (position)
+                order by n.position"""
+        )
+        con.unregister("_hashes")
+        head_hash = hashes[-1]
+    return appended, head_hash
 
 
 # Each row against its own contents and against the row before it, found by a join

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.readers import UnreadableInput, read_event_file
+from warehouse.readers import UnreadableInput
 from warehouse.store import IngestResult
 
 DONE = "done"
@@ -86,9 +86,7 @@ def ingest_file(store, path: Path, *, run_id: str | None = None) -> InboxOutcome
     the file where it is, so it is tried again once the problem is fixed.
     """
     try:
-        result = store.append(
-            read_event_file(path), source=f"inbox:{path.name}"[:80], run_id=run_id, default_source="analyst"
-        )
+        result = store.append_file(path, source=f"inbox:{path.name}"[:80], run_id=run_id, default_source="analyst")
     except UnreadableInput as exc:
         moved = _move(path, path.parent / FAILED, reason=str(exc))
         return InboxOutcome(path.name, moved, None, error=str(exc))
