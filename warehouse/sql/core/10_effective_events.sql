@@ -3,9 +3,19 @@
 --   * event.corrected carries `changes` (merged over the target's payload as a JSON
 --     merge patch, in log order) and optionally a new occurred_at / precision;
 --   * event.retracted removes its target.
-create or replace macro core.effective_events(as_of) as table
+-- With src 'dirty', only the events marked dirty are recomputed: their own log rows and
+-- every correction or retraction that targets them, wherever it is in the log.
+create or replace macro core.effective_events_of(as_of, src) as table
 with log as (
-    select * from events.log where recorded_at <= as_of::timestamptz
+    select * from events.log where src <> 'dirty' and recorded_at <= as_of::timestamptz
+    union all
+    select * from events.log
+    where src = 'dirty' and event_type not in ('event.corrected', 'event.retracted')
+      and event_id in (select key from core.dirty_keys('event'))
+    union all
+    select * from events.log
+    where src = 'dirty' and event_type in ('event.corrected', 'event.retracted')
+      and payload ->> 'target_event_id' in (select key from core.dirty_keys('event'))
 ),
 corrections as (
     select payload ->> 'target_event_id' as event_id,
@@ -39,3 +49,25 @@ from log l
 left join corrections c using (event_id)
 where l.event_type not in ('event.corrected', 'event.retracted')
   and l.event_id not in (select event_id from retracted);
+
+create or replace macro core.effective_events(as_of) as table
+select * from core.effective_events_of(as_of, 'log');
+
+-- Materialized for the "now" build: one row per effective event.
+create table if not exists projection_state.effective_events as
+select * from core.effective_events('infinity') limit 0;
+
+create or replace macro core.effective_events_in(as_of, src) as table
+select * from core.effective_events(as_of) where src = 'log'
+union all
+select * from projection_state.effective_events where src = 'state'
+union all
+select * from projection_state.effective_events
+where src = 'dirty' and event_id in (select key from core.dirty_keys('event'));
+
+-- The effective events of the subjects (allegations, policies, products) a refresh touches.
+create or replace macro core.subject_events_in(as_of, src) as table
+select * from core.effective_events_in(as_of, core.all_rows_of(src)) where src <> 'dirty'
+union all
+select * from projection_state.effective_events
+where src = 'dirty' and subject in (select key from core.dirty_keys('subject'));

@@ -8,9 +8,9 @@
 -- bundle also sets on models newer than Epoch's snapshot; it covers models whose compute
 -- is unknown. One row per model that is a compute record or flagged; models with unknown
 -- compute never set a record.
-create or replace macro marts.frontier_timeline_as_of(as_of) as table
+create or replace macro marts.frontier_timeline_of(as_of, src) as table
 with models as (
-    select * from core.models_as_of(as_of) where launched_on is not null
+    select * from core.models_in(as_of, src) where launched_on is not null
 ),
 known as (
     select model_id, launched_on, training_compute_flop as flop from models where training_compute_flop is not null
@@ -51,3 +51,6 @@ from models m
 left join sequence s using (model_id)
 where s.model_id is not null or m.frontier
 order by m.launched_on, m.model_id;
+
+create or replace macro marts.frontier_timeline_as_of(as_of) as table
+select * from marts.frontier_timeline_of(as_of, 'log');

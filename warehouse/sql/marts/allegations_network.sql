@@ -8,12 +8,12 @@
 -- `allegations` counts allegations on the edge in that status at the quarter's end,
 -- `new_allegations` those made during the quarter, `status_changes` those whose status
 -- was updated during the quarter into this status.
-create or replace macro marts.allegations_network_as_of(as_of) as table
+create or replace macro marts.allegations_network_of(as_of, src) as table
 with allegations as (
     -- One edge per accused organization; an unnamed accused is one edge to NULL.
     select * exclude (accused_org_ids),
            unnest(case when len(accused_org_ids) = 0 then [null::varchar] else accused_org_ids end) as accused_org_id
-    from core.allegations_as_of(as_of)
+    from core.allegations_in(as_of, src)
 ),
 last_quarter as (
     select max(date_trunc('quarter', h.on))::date as q
@@ -40,3 +40,6 @@ select quarter,
 from placed
 group by all
 order by quarter, accuser_org_id, accused_org_id, kind, status;
+
+create or replace macro marts.allegations_network_as_of(as_of) as table
+select * from marts.allegations_network_of(as_of, 'log');

@@ -1,0 +1,38 @@
+-- An incremental refresh of the intermediate tables from the log rows after the
+-- checkpoint (variable projected_position), and the keys of the core tables it touches
+-- (projection_state.dirty). The core tables then recompute only those keys.
+delete from projection_state.dirty;
+
+-- Events whose effective row may change: each new event, and the target of each new
+-- correction or retraction (which may sit anywhere earlier in the log).
+insert into projection_state.dirty
+select distinct 'event',
+       case when event_type in ('event.corrected', 'event.retracted') then payload ->> 'target_event_id' else event_id end as key
+from events.log
+where position > getvariable('projected_position') and key is not null;
+
+-- The keys the current rows of those events count in: recomputed even if the event
+-- leaves them (a retraction, a correction that drops an organization).
+insert into projection_state.dirty
+select 'model', model_id from projection_state.model_launches where event_id in (select key from core.dirty_keys('event'))
+union all
+select 'org', org_id from projection_state.organization_mentions where event_id in (select key from core.dirty_keys('event'))
+union all
+select 'subject', subject from projection_state.effective_events where event_id in (select key from core.dirty_keys('event'));
+
+delete from projection_state.effective_events where event_id in (select key from core.dirty_keys('event'));
+insert into projection_state.effective_events select * from core.effective_events_of('infinity', 'dirty');
+
+delete from projection_state.organization_mentions where event_id in (select key from core.dirty_keys('event'));
+insert into projection_state.organization_mentions select * from core.organization_mentions_of('infinity', 'dirty');
+
+delete from projection_state.model_launches where event_id in (select key from core.dirty_keys('event'));
+insert into projection_state.model_launches select * from core.model_launches_of('infinity', 'dirty');
+
+-- The keys the new rows count in.
+insert into projection_state.dirty
+select 'model', model_id from projection_state.model_launches where event_id in (select key from core.dirty_keys('event'))
+union all
+select 'org', org_id from projection_state.organization_mentions where event_id in (select key from core.dirty_keys('event'))
+union all
+select 'subject', subject from projection_state.effective_events where event_id in (select key from core.dirty_keys('event'));
