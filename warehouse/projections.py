@@ -95,6 +95,28 @@ CORE_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class KeyedMart:
+    """A mart whose rows fall into independent groups: an incremental refresh recomputes
+    the groups of the core rows it touches (as they were, and as they are), unless
+    something every group depends on (`scope`) changed."""
+
+    kind: str  # the kind of key in projection_state.dirty
+    key: str  # a row's group, as an SQL expression over the mart's columns
+    touched: str  # a table macro: the groups of the touched core rows, as they stand
+    scope: str  # a scalar SQL expression; when it changes, the whole mart is recomputed
+
+
+KEYED_MARTS: dict[str, KeyedMart] = {
+    "marts.allegations_network": KeyedMart(
+        kind="allegation_edge",
+        key="marts.allegations_network_edge(accuser_org_id, accuser, accused_org_id, accused, kind)",
+        touched="marts.allegations_network_touched_edges()",
+        scope="marts.allegations_network_last_quarter('infinity', 'state')",
+    ),
+}
+
+
 def load_reference(con: duckdb.DuckDBPyConnection) -> None:
     """Reference tables that are curated by hand, not events: org registry and model aliases."""
     con.execute("create schema if not exists core")
@@ -276,13 +298,25 @@ def _refresh_full(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> None:
             )
 
 
-def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, timer: _StepTimer) -> None:
+def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, timer: _StepTimer) -> set[str]:
+    """Returns the keyed marts that can be refreshed by key (their scope did not move)."""
     with timer.step(STATE_SCHEMA):
         con.execute("set variable projected_position = ?", [after_position])
         con.execute((REFRESH_DIR / "incremental.sql").read_text())
+    with timer.step("keyed marts"):
+        scopes_before = {table: _mark_touched_groups(con, mart) for table, mart in KEYED_MARTS.items()}
     for projection in CORE_TABLES:
         with timer.step(projection.table):
             _refresh_core_keys(con, projection)
+    with timer.step("keyed marts"):
+        scopes_after = {table: _mark_touched_groups(con, mart) for table, mart in KEYED_MARTS.items()}
+    return {table for table in KEYED_MARTS if scopes_before[table] == scopes_after[table]}
+
+
+def _mark_touched_groups(con: duckdb.DuckDBPyConnection, mart: KeyedMart) -> object:
+    """Mark the mart groups of the touched core rows; returns the mart's scope."""
+    con.execute(f"insert into {STATE_SCHEMA}.dirty select ?, * from {mart.touched}", [mart.kind])
+    return con.execute(f"select {mart.scope}").fetchall()[0][0]
 
 
 def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection) -> None:
@@ -299,14 +333,24 @@ def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection) -
     con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
 
 
-def _refresh_marts(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> None:
-    # Marts are small aggregates over whole core tables (a new frontier model moves
+def _refresh_marts(con: duckdb.DuckDBPyConnection, by_key: set[str], timer: _StepTimer) -> None:
+    # Most marts are small aggregates over whole core tables (a new frontier model moves
     # every later catch-up row): recomputed whole, from the materialized core tables.
+    # The keyed ones in `by_key` recompute only the groups marked dirty.
     for projection in MART_TABLES:
         with timer.step(projection.table):
-            con.execute(
-                f"create or replace table {projection.table} as select * from {projection.table}_of('infinity', 'state')"
-            )
+            mart = KEYED_MARTS.get(projection.table)
+            if projection.table in by_key and mart is not None:
+                con.execute(
+                    f"delete from {projection.table} where {mart.key} in (select key from core.dirty_keys(?))",
+                    [mart.kind],
+                )
+                con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
+            else:
+                con.execute(
+                    f"create or replace table {projection.table} as "
+                    f"select * from {projection.table}_of('infinity', 'state')"
+                )
 
 
 def _write_checkpoint(con: duckdb.DuckDBPyConnection, position: int, fingerprint: str) -> None:
@@ -340,12 +384,12 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
         head = _log_head(con)
         if reason:
             _refresh_full(con, timer)
-            applied = head
+            applied, by_key = head, set()
         else:
             after_position = _checkpoint(con)[0]
             applied = head - after_position
-            _refresh_incremental(con, after_position, timer)
-        _refresh_marts(con, timer)
+            by_key = _refresh_incremental(con, after_position, timer)
+        _refresh_marts(con, by_key, timer)
         _write_checkpoint(con, head, fingerprint)
         counts = _counts(con)
         con.execute("commit")

@@ -31,17 +31,22 @@ from m where open_weights is not null;
 
 create or replace macro marts.catch_up_lag_of(as_of, src) as table
 with members as (select * from marts.catch_up_members(as_of, src := src)),
+-- Each group's frontier day by day (see marts.frontier_timeline): a step is the only
+-- model of its group at its day's maximum, above every earlier day's maximum.
+group_frontier as (
+    select comparison, grp, launched_on, day_max,
+           max(day_max) over (partition by comparison, grp order by launched_on
+                              rows between unbounded preceding and 1 preceding) as before_max
+    from (select comparison, grp, launched_on, max(flop) as day_max from members group by all)
+),
 group_steps as (
     select s.comparison, s.grp as step_group,
            case s.comparison when 'us_vs_china' then (case s.grp when 'US' then 'China' else 'US' end)
                              else (case s.grp when 'closed' then 'open weights' else 'closed' end) end as rival_group,
            s.model_id, s.model, s.organization_ids, s.countries, s.launched_on, s.flop
-    from members s
-    where not exists (
-        select 1 from members o
-        where o.comparison = s.comparison and o.grp = s.grp and o.model_id <> s.model_id
-          and o.launched_on <= s.launched_on and o.flop >= s.flop
-    )
+    from members s join group_frontier f using (comparison, grp, launched_on)
+    where s.flop = f.day_max and (f.before_max is null or s.flop > f.before_max)
+    qualify count(*) over (partition by s.comparison, s.grp, s.launched_on) = 1
 ),
 group_rivals as (
     select s.comparison, s.model_id,
