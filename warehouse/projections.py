@@ -35,7 +35,9 @@ REFRESH_DIR = SQL_DIR / "refresh"
 STATE_SCHEMA = "projection_state"
 # The intermediate tables an incremental refresh maintains row by row.
 STATE_TABLES = (
+    f"{STATE_SCHEMA}.amendments",
     f"{STATE_SCHEMA}.effective_events",
+    f"{STATE_SCHEMA}.recomputed_effective_events",
     f"{STATE_SCHEMA}.organization_mentions",
     f"{STATE_SCHEMA}.model_launches",
 )
@@ -101,8 +103,8 @@ class KeyedMart:
     the groups of the core rows it touches (as they were, and as they are), unless
     something every group depends on (`scope`) changed."""
 
-    kind: str  # the kind of key in projection_state.dirty
-    key: str  # a row's group, as an SQL expression over the mart's columns
+    kind: str  # the kind of key in projection_state.dirty: a JSON list of the group's columns
+    columns: tuple[str, ...]  # the mart's columns that make a group
     touched: str  # a table macro: the groups of the touched core rows, as they stand
     scope: str  # a scalar SQL expression; when it changes, the whole mart is recomputed
 
@@ -110,9 +112,9 @@ class KeyedMart:
 KEYED_MARTS: dict[str, KeyedMart] = {
     "marts.allegations_network": KeyedMart(
         kind="allegation_edge",
-        key="marts.allegations_network_edge(accuser_org_id, accuser, accused_org_id, accused, kind)",
+        columns=("accuser_org_id", "accuser", "accused_org_id", "accused", "kind"),
         touched="marts.allegations_network_touched_edges()",
-        scope="marts.allegations_network_last_quarter('infinity', 'state')",
+        scope="marts.allegations_network_last_quarter()",
     ),
 }
 
@@ -148,14 +150,15 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute("create schema if not exists core; create schema if not exists marts")
     projections = {p.sql_file: p for p in CORE_TABLES + MART_TABLES}
+    existing = _existing_tables(con)
     for sql_file in _definition_files():
         con.execute(sql_file.read_text())
         projection = projections.get(sql_file)
         if projection is None:
             continue
-        con.execute(
-            f"create table if not exists {projection.table} as select * from {projection.macro}('infinity') limit 0"
-        )
+        # (Binding a macro costs time even for an empty result: only when missing.)
+        if projection.table not in existing:
+            con.execute(f"create table {projection.table} as select * from {projection.macro}('infinity') limit 0")
         con.execute(
             f"""create or replace macro {projection.table}_in(as_of, src) as table
                 select * from {projection.macro}(as_of) where src = 'log'
@@ -333,6 +336,12 @@ def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection) -
     con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
 
 
+def _delete_groups_sql(table: str, columns: tuple[str, ...]) -> str:
+    # A join on the group's columns (NULL matching NULL), not a key computed for every row.
+    match = " and ".join(f"m.{column} is not distinct from (d.key::json ->> {i})" for i, column in enumerate(columns))
+    return f"delete from {table} m using (select key from core.dirty_keys(?)) d where {match}"
+
+
 def _refresh_marts(con: duckdb.DuckDBPyConnection, by_key: set[str], timer: _StepTimer) -> None:
     # Most marts are small aggregates over whole core tables (a new frontier model moves
     # every later catch-up row): recomputed whole, from the materialized core tables.
@@ -341,10 +350,7 @@ def _refresh_marts(con: duckdb.DuckDBPyConnection, by_key: set[str], timer: _Ste
         with timer.step(projection.table):
             mart = KEYED_MARTS.get(projection.table)
             if projection.table in by_key and mart is not None:
-                con.execute(
-                    f"delete from {projection.table} where {mart.key} in (select key from core.dirty_keys(?))",
-                    [mart.kind],
-                )
+                con.execute(_delete_groups_sql(projection.table, mart.columns), [mart.kind])
                 con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
             else:
                 con.execute(

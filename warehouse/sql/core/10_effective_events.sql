@@ -4,7 +4,16 @@
 --     merge patch, in log order) and optionally a new occurred_at / precision;
 --   * event.retracted removes its target.
 -- With src 'dirty', only the events marked dirty are recomputed: their own log rows and
--- every correction or retraction that targets them, wherever it is in the log.
+-- every correction or retraction that targets them, wherever it is in the log (found
+-- through projection_state.amendments, not by reading every amendment's payload).
+create table if not exists projection_state.amendments (target_event_id varchar, position bigint not null);
+
+create or replace macro core.amendments_of(as_of, after_position) as table
+select payload ->> 'target_event_id' as target_event_id, position
+from events.log
+where event_type in ('event.corrected', 'event.retracted')
+  and recorded_at <= as_of::timestamptz and position > after_position;
+
 create or replace macro core.effective_events_of(as_of, src) as table
 with log as (
     select * from events.log where src <> 'dirty' and recorded_at <= as_of::timestamptz
@@ -14,8 +23,9 @@ with log as (
       and event_id in (select key from core.dirty_keys('event'))
     union all
     select * from events.log
-    where src = 'dirty' and event_type in ('event.corrected', 'event.retracted')
-      and payload ->> 'target_event_id' in (select key from core.dirty_keys('event'))
+    where src = 'dirty' and position in (
+        select position from projection_state.amendments
+        where target_event_id in (select key from core.dirty_keys('event')))
 ),
 corrections as (
     select payload ->> 'target_event_id' as event_id,
@@ -57,13 +67,16 @@ select * from core.effective_events_of(as_of, 'log');
 create table if not exists projection_state.effective_events as
 select * from core.effective_events('infinity') limit 0;
 
+-- The effective rows an incremental refresh recomputed (those of the dirty events).
+create table if not exists projection_state.recomputed_effective_events as
+select * from core.effective_events('infinity') limit 0;
+
 create or replace macro core.effective_events_in(as_of, src) as table
 select * from core.effective_events(as_of) where src = 'log'
 union all
 select * from projection_state.effective_events where src = 'state'
 union all
-select * from projection_state.effective_events
-where src = 'dirty' and event_id in (select key from core.dirty_keys('event'));
+select * from projection_state.recomputed_effective_events where src = 'dirty';
 
 -- The effective events of the subjects (allegations, policies, products) a refresh touches.
 create or replace macro core.subject_events_in(as_of, src) as table

@@ -8,36 +8,41 @@
 -- `allegations` counts allegations on the edge in that status at the quarter's end,
 -- `new_allegations` those made during the quarter, `status_changes` those whose status
 -- was updated during the quarter into this status.
+
 -- The rows of an edge depend only on the allegations on that edge and on the last
 -- quarter: an incremental refresh recomputes the edges whose allegations changed
 -- (kind 'allegation_edge' in projection_state.dirty), unless the last quarter moved.
 create or replace macro marts.allegations_network_edge(accuser_org_id, accuser, accused_org_id, accused, kind) as
     to_json([accuser_org_id, accuser, accused_org_id, accused, kind])::varchar;
 
-create or replace macro marts.allegations_network_edges(as_of, src) as table
 -- One edge per accused organization; an unnamed accused is one edge to NULL.
-select * exclude (accused_org_ids),
-       unnest(case when len(accused_org_ids) = 0 then [null::varchar] else accused_org_ids end) as accused_org_id
-from core.allegations_in(as_of, src);
+create or replace macro marts.accused_edges(accused_org_ids) as
+    case when len(accused_org_ids) = 0 then [null::varchar] else accused_org_ids end;
 
--- The edges of the allegations a refresh touches (as they stand when called).
+-- For the refresh (the "now" tables, read directly): the edges of the allegations it
+-- touches, as they stand when called, and the last quarter every edge's grid runs to.
 create or replace macro marts.allegations_network_touched_edges() as table
 select distinct marts.allegations_network_edge(accuser_org_id, accuser, accused_org_id, accused, kind) as edge
-from marts.allegations_network_edges('infinity', 'state')
-where allegation_id in (select key from core.dirty_keys('subject'));
+from (select * exclude (accused_org_ids), unnest(marts.accused_edges(accused_org_ids)) as accused_org_id
+      from core.allegations where allegation_id in (select key from core.dirty_keys('subject')));
 
-create or replace macro marts.allegations_network_last_quarter(as_of, src) as
-    (select max(date_trunc('quarter', h.on))::date from (select unnest(history) as h from core.allegations_in(as_of, src)));
+create or replace macro marts.allegations_network_last_quarter() as
+    (select date_trunc('quarter', max(last_update_on))::date from core.allegations);
 
 create or replace macro marts.allegations_network_of(as_of, src) as table
-with allegations as (
-    select * from marts.allegations_network_edges(as_of, src)
+with every_edge as (
+    select * exclude (accused_org_ids), unnest(marts.accused_edges(accused_org_ids)) as accused_org_id
+    from core.allegations_in(as_of, src)
+),
+allegations as (
+    select * from every_edge
     where src <> 'dirty'
        or marts.allegations_network_edge(accuser_org_id, accuser, accused_org_id, accused, kind)
           in (select key from core.dirty_keys('allegation_edge'))
 ),
 last_quarter as (
-    select marts.allegations_network_last_quarter(as_of, src) as q
+    select max(date_trunc('quarter', h.on))::date as q
+    from (select unnest(history) as h from every_edge)
 ),
 grid as (
     select a.*,
