@@ -96,13 +96,14 @@ def _append(store: EventStore, chunk: list[dict[str, Any]], i: int) -> int:
 
 def _differences(con, table: str, macro: str) -> int:
     """Rows in one and not the other (as multisets): the table against the log-computed macro."""
+    con.execute(f"create or replace temp table expected as select * from {macro}('infinity')")
     return con.execute(
-        f"""select (select count(*) from (select * from {table} except all select * from {macro}('infinity')))
-                 + (select count(*) from (select * from {macro}('infinity') except all select * from {table}))"""
+        f"""select (select count(*) from (select * from {table} except all select * from expected))
+                 + (select count(*) from (select * from expected except all select * from {table}))"""
     ).fetchall()[0][0]
 
 
-@pytest.mark.parametrize("seed, n_chunks", [(11, 4), (12, 3)])
+@pytest.mark.parametrize("seed, n_chunks", [(11, 4)])
 def test_incremental_refresh_equals_a_rebuild_from_the_log(store, seed, n_chunks):
     rng = random.Random(seed)
     for i, chunk in enumerate(_chunks(seed, n_chunks, per_chunk=rng.choice([40, 70, 110]))):
@@ -141,27 +142,30 @@ def test_an_incremental_refresh_reads_only_the_new_log_rows(store):
     assert nothing_new.counts == second.counts
 
 
-@pytest.mark.parametrize(
-    "tamper, reason",
-    [
-        (lambda con, monkeypatch: monkeypatch.setattr(projections, "REFRESH_LOGIC_VERSION", "changed"),
-         "definitions changed"),
-        (lambda con, monkeypatch: con.execute("drop table core.policies"), "missing tables: core.policies"),
-        (lambda con, monkeypatch: con.execute(f"drop table {projections.STATE_SCHEMA}.model_launches"),
-         "missing tables"),
-        (lambda con, monkeypatch: con.execute(f"update {projections.CHECKPOINT_TABLE} set hash = 'not it'"),
-         "is not the one projected"),
-    ],
-)
-def test_anything_the_checkpoint_cannot_vouch_for_means_a_full_refresh(store, monkeypatch, tamper, reason):
+def _tampers(monkeypatch) -> list[tuple[str, Any]]:
+    """Ways the materialized state stops matching the log or the definitions, with the
+    reason the refresh should give."""
+    return [
+        ("definitions changed",
+         lambda con: monkeypatch.setattr(projections, "REFRESH_LOGIC_VERSION", "changed")),
+        ("missing tables: core.policies", lambda con: con.execute("drop table core.policies")),
+        ("missing tables: projection_state.model_launches",
+         lambda con: con.execute(f"drop table {projections.STATE_SCHEMA}.model_launches")),
+        ("is not the one projected",
+         lambda con: con.execute(f"update {projections.CHECKPOINT_TABLE} set hash = 'not it'")),
+    ]
+
+
+def test_anything_the_checkpoint_cannot_vouch_for_means_a_full_refresh(store, monkeypatch):
     _append(store, _launches(10), 0)
     _refresh(store)
-    _append(store, _launches(3, start=10), 1)
-    with store.writer() as con:
-        tamper(con, monkeypatch)
-        report = refresh_projections(con)
-        assert report.mode == "full" and reason in report.reason
-        assert report.events_applied == 13
-        assert _differences(con, "core.models", "core.models_as_of") == 0
-        assert _differences(con, "core.policies", "core.policies_as_of") == 0
-    assert _refresh(store).mode == "incremental"
+    for i, (reason, tamper) in enumerate(_tampers(monkeypatch), start=1):
+        _append(store, _launches(1, start=10 + i), i)
+        with store.writer() as con:
+            tamper(con)
+            report = refresh_projections(con)
+            assert (report.mode, report.events_applied) == ("full", 10 + i), reason
+            assert reason in report.reason
+            assert _differences(con, "core.models", "core.models_as_of") == 0
+            assert _differences(con, "core.policies", "core.policies_as_of") == 0
+        assert _refresh(store).mode == "incremental"
