@@ -435,9 +435,10 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
     timer = _StepTimer()
     con.execute("begin transaction")
     try:
-        load_reference(con)
-        reason = "forced" if force_full else _why_full(con, fingerprint)
-        head = _log_head(con)
+        with timer.step("checkpoint"):
+            load_reference(con)
+            reason = "forced" if force_full else _why_full(con, fingerprint)
+            head = _log_head(con)
         if reason:
             with timer.step("define"):
                 _ensure_definitions(con, fingerprint)
@@ -450,9 +451,11 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
                 applied = head - after_position
                 by_key = _refresh_incremental(con, after_position, timer)
             _refresh_marts(con, by_key, timer)
-        _write_checkpoint(con, head, fingerprint)
-        counts = _counts(con)
-        con.execute("commit")
+        with timer.step("checkpoint"):
+            _write_checkpoint(con, head, fingerprint)
+            counts = _counts(con)
+        with timer.step("commit"):
+            con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
