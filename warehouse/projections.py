@@ -38,6 +38,7 @@ STATE_TABLES = (
     f"{STATE_SCHEMA}.amendments",
     f"{STATE_SCHEMA}.effective_events",
     f"{STATE_SCHEMA}.recomputed_effective_events",
+    f"{STATE_SCHEMA}.touched_subject_events",
     f"{STATE_SCHEMA}.organization_mentions",
     f"{STATE_SCHEMA}.model_launches",
 )

@@ -18,12 +18,11 @@ create or replace macro core.effective_events_of(as_of, src) as table
 with log as (
     select * from events.log where src <> 'dirty' and recorded_at <= as_of::timestamptz
     union all
-    select * from events.log
-    where src = 'dirty' and event_type not in ('event.corrected', 'event.retracted')
-      and event_id in (select key from core.dirty_keys('event'))
-    union all
+    -- (positions first, from narrow columns; then one read of the wide rows)
     select * from events.log
     where src = 'dirty' and position in (
+        select position from events.log where event_id in (select key from core.dirty_keys('event'))
+        union all
         select position from projection_state.amendments
         where target_event_id in (select key from core.dirty_keys('event')))
 ),
@@ -78,9 +77,12 @@ select * from projection_state.effective_events where src = 'state'
 union all
 select * from projection_state.recomputed_effective_events where src = 'dirty';
 
--- The effective events of the subjects (allegations, policies, products) a refresh touches.
+-- Every effective event of the subjects (allegations, policies, products) an incremental
+-- refresh touches: collected once (incremental.sql) for the core tables keyed by subject.
+create table if not exists projection_state.touched_subject_events as
+select * from core.effective_events('infinity') limit 0;
+
 create or replace macro core.subject_events_in(as_of, src) as table
 select * from core.effective_events_in(as_of, core.all_rows_of(src)) where src <> 'dirty'
 union all
-select * from projection_state.effective_events
-where src = 'dirty' and subject in (select key from core.dirty_keys('subject'));
+select * from projection_state.touched_subject_events where src = 'dirty';

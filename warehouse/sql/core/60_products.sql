@@ -3,8 +3,9 @@ create or replace macro core.products_of(as_of, src) as table
 select e.subject as product_id,
        arg_min(e.payload ->> 'product', e.position) as product,
        arg_min(e.payload ->> 'organization', e.position) as organization,
-       arg_min(m.org_id, e.position) as org_id,
-       arg_min(m.country, e.position) as country,
+       -- (a first event naming two organizations gives the first org_id, not either)
+       arg_min(m.org_id, (e.position, m.org_id)) as org_id,
+       arg_min(m.country, (e.position, m.org_id)) as country,
        arg_min(e.payload ->> 'kind', e.position) as kind,
        min(e.occurred_at) as released_on,
        arg_min(e.occurred_precision, (e.occurred_at, e.position)) as release_precision,

@@ -45,5 +45,12 @@ select 'org', org_id from recomputed_mentions
 union all
 select 'subject', subject from projection_state.recomputed_effective_events;
 
+-- Every event of the subjects touched, for the core tables keyed by subject (launches are
+-- keyed by model, through projection_state.model_launches).
+delete from projection_state.touched_subject_events;
+insert into projection_state.touched_subject_events
+select * from projection_state.effective_events
+where event_type not in ('model.launched') and subject in (select key from core.dirty_keys('subject'));
+
 drop table recomputed_mentions;
 drop table recomputed_launches;
