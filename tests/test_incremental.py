@@ -114,6 +114,13 @@ def test_incremental_refresh_equals_a_rebuild_from_the_log(store, seed, n_chunks
             assert report.events_applied == appended
             differences = {p.table: _differences(con, p.table, p.macro) for p in CORE_TABLES + MART_TABLES}
         assert differences == dict.fromkeys(differences, 0), f"chunk {i}"
+    with store.reader() as con:
+        amendments = dict(con.execute(
+            """select event_type, count(*) from events.log
+               where event_type in ('event.corrected', 'event.retracted') group by all"""
+        ).fetchall())
+    # The log did exercise what the refresh must get right.
+    assert amendments.get("event.corrected", 0) >= 10 and amendments.get("event.retracted", 0) >= 5, amendments
 
 
 def _launches(n: int, start: int = 0) -> list[dict[str, Any]]:

@@ -90,25 +90,22 @@ with registry as (
 mentions as (select * from core.organization_mentions_in(as_of, src)),
 -- The most common spelling and country; a tie goes to the first in sort order (not to
 -- whichever the scan met first, as mode() would: the same log must give the same table).
-spelled as (
-    select org_id, arg_min(raw_name, (-times, raw_name)) as name
-    from (select org_id, raw_name, count(*) as times from mentions where raw_name is not null group by all)
+spellings as (
+    select org_id, arg_min(raw_name, (-times, raw_name)) as name, list(raw_name order by raw_name) as spellings
+    from (select org_id, raw_name, count(*) as times from mentions group by all)
     group by org_id
 ),
-located as (
+countries as (
     select org_id, arg_min(country, (-times, country)) as country
     from (select org_id, country, count(*) as times from mentions where country is not null group by all)
     group by org_id
 ),
 seen as (
-    select org_id,
-           spelled.name,
-           located.country,
-           list(distinct raw_name order by raw_name) as spellings,
-           min(occurred_at) as first_event_on,
-           count(distinct event_id) as events
-    from mentions left join spelled using (org_id) left join located using (org_id)
-    group by org_id, spelled.name, located.country
+    select o.org_id, s.name, c.country, s.spellings, o.first_event_on, o.events
+    from (select org_id, min(occurred_at) as first_event_on, count(distinct event_id) as events
+          from mentions group by org_id) o
+    join spellings s using (org_id)
+    left join countries c using (org_id)
 )
 select reg.org_id, reg.name, reg.country, reg.kind,
        list_sort(list_distinct(list_concat(reg.aliases, list_filter(coalesce(s.spellings, []), lambda x: x <> reg.name)))) as aliases,

@@ -50,7 +50,9 @@ select 'subject', subject from projection_state.recomputed_effective_events;
 delete from projection_state.touched_subject_events;
 insert into projection_state.touched_subject_events
 select * from projection_state.effective_events
-where event_type not in ('model.launched') and subject in (select key from core.dirty_keys('subject'));
+where position in (  -- (found on narrow columns first, so only those rows' payloads are read)
+    select position from projection_state.effective_events
+    where event_type <> 'model.launched' and subject in (select key from core.dirty_keys('subject')));
 
 drop table recomputed_mentions;
 drop table recomputed_launches;
