@@ -10,7 +10,7 @@ from warehouse.store import EventStore
 def rebuild(store: EventStore) -> RefreshReport:
     """Bring core.* and marts.* up to the log: incrementally from the checkpoint when it
     can be trusted, else in full (see warehouse.projections.refresh_projections)."""
-    with store.writer(purpose="refresh projections") as con:
+    with store.writer(purpose="rebuild projections") as con:
         return refresh_projections(con)
 
 
