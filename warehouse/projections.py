@@ -441,17 +441,19 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
             reason = "forced" if force_full else _why_full(con, fingerprint)
             head = _log_head(con)
         if reason:
+            applied = head
             with timer.step("define"):
                 _ensure_definitions(con, fingerprint)
-        with _readers_on_tables(con, timer):
-            if reason:
+            with _readers_on_tables(con, timer):
                 _refresh_full(con, timer)
-                applied, by_key = head, set()
-            else:
-                after_position = _checkpoint(con)[0]
-                applied = head - after_position
-                by_key = _refresh_incremental(con, after_position, timer)
-            _refresh_marts(con, by_key, timer)
+                _refresh_marts(con, set(), timer)
+        else:
+            after_position = _checkpoint(con)[0]
+            applied = head - after_position
+            if applied:  # (nothing new: every table is already the log's)
+                with _readers_on_tables(con, timer):
+                    by_key = _refresh_incremental(con, after_position, timer)
+                    _refresh_marts(con, by_key, timer)
         with timer.step("checkpoint"):
             _write_checkpoint(con, head, fingerprint)
             counts = _counts(con)
