@@ -146,8 +146,10 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
 
     Macros are bound when created, so a table a later macro reads must exist first:
     after each file, its tables are created empty if missing (their shape is the
-    macro's), then the reader that picks the macro ('log') or the table ('state',
-    'dirty': a mart reads the whole, already refreshed, core table).
+    macro's), then its reader. While the files are read, each reader names only its
+    table, so creating a macro binds against tables rather than against the whole
+    log-side tree of everything it reads (seconds); the readers that pick the macro
+    ('log') or the table ('state', 'dirty') are put in place at the end.
     """
     con.execute("create schema if not exists core; create schema if not exists marts")
     projections = {p.sql_file: p for p in CORE_TABLES + MART_TABLES}
@@ -157,10 +159,10 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
         projection = projections.get(sql_file)
         if projection is None:
             continue
-        # (Binding a macro costs time even for an empty result: only when missing.)
         if projection.table not in existing:
             con.execute(f"create table {projection.table} as select * from {projection.macro}('infinity') limit 0")
-        con.execute(_reader_sql(projection))
+        con.execute(_table_reader_sql(projection))
+    _restore_readers(con)
 
 
 def _reader_sql(projection: Projection) -> str:
@@ -170,6 +172,16 @@ def _reader_sql(projection: Projection) -> str:
                select * from {projection.macro}(as_of) where src = 'log'
                union all
                select * from {projection.table} where src <> 'log'"""
+
+
+def _table_reader_sql(projection: Projection) -> str:
+    return f"create or replace macro {projection.table}_in(as_of, src) as table select * from {projection.table}"
+
+
+def _restore_readers(con: duckdb.DuckDBPyConnection) -> None:
+    # Deepest first: each binds while the readers it reaches still name only tables.
+    for projection in reversed(CORE_TABLES + MART_TABLES):
+        con.execute(_reader_sql(projection))
 
 
 @contextmanager
@@ -182,14 +194,12 @@ def _readers_on_tables(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> Ite
     microseconds. The readers are put back before the transaction commits (deepest
     first, so each binds against tables, not trees), and a failure rolls them back.
     """
-    projections = CORE_TABLES + MART_TABLES
     with timer.step("readers"):
-        for projection in projections:
-            con.execute(f"create or replace macro {projection.table}_in(as_of, src) as table select * from {projection.table}")
+        for projection in CORE_TABLES + MART_TABLES:
+            con.execute(_table_reader_sql(projection))
     yield
     with timer.step("readers"):
-        for projection in reversed(projections):
-            con.execute(_reader_sql(projection))
+        _restore_readers(con)
 
 
 def materialize(
