@@ -32,6 +32,10 @@ Conventions:
   which rebuilds everything as it was known then, so a past report can be reproduced exactly after later
   corrections.
 * **Corrections and retractions** are applied everywhere (`core.effective_events`); the log keeps both.
+* **Refreshing.** After an append only the new log rows are projected: the intermediate tables in the
+  `projection_state` schema (effective events, organization mentions, model launches, and a checkpoint of
+  the last position projected) are kept for that and are not meant for analysis. The tables are always
+  exactly what a rebuild from the whole log gives.
 * **Unknown is NULL**, never 0 (compute, parameters, dates). Lists are empty when nothing is known.
 * **Dates of lower precision** (month, year) sit on the first day of their month or year in grids; the
   `*_precision` columns say which.

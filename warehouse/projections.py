@@ -1,15 +1,28 @@
-"""Projections (core.*) and marts (marts.*), rebuilt from the log by SQL.
+"""Projections (core.*) and marts (marts.*), built from the log by SQL.
 
-Each table is defined once, as a table macro `<table>_as_of(as_of)` in a `.sql`
-file under warehouse/sql/, so the same definition answers "now" (materialized
-here as a table) and "as known at ts" (call the macro, or `airace sql --as-of`).
+Each table is defined once, as a table macro `<table>_of(as_of, src)` in a `.sql`
+file under warehouse/sql/, so the same definition answers "as known at ts"
+(`<table>_as_of(as_of)`, or `airace sql --as-of`: src 'log', recomputed from the log)
+and "now" (materialized here as a table, from intermediate tables kept in
+projection_state: src 'state' for a full refresh, 'dirty' for an incremental one
+that recomputes only the keys new events touch; see sql/core/00_keys.sql).
+
+`refresh_projections` keeps a checkpoint (the last log position projected, its hash
+and a fingerprint of the definitions) so that after an append only the new log rows
+are read; anything it cannot trust (a changed definition, a missing table, a log
+that no longer has the checkpointed hash) makes it rebuild everything.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import hashlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 
@@ -18,6 +31,21 @@ REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 ORGANIZATIONS_CSV = REFERENCE_DIR / "organizations.csv"
 MODEL_ALIASES_CSV = REFERENCE_DIR / "model_aliases.csv"
 END_OF_TIME = "infinity"
+REFRESH_DIR = SQL_DIR / "refresh"
+STATE_SCHEMA = "projection_state"
+# The intermediate tables an incremental refresh maintains row by row.
+STATE_TABLES = (
+    f"{STATE_SCHEMA}.amendments",
+    f"{STATE_SCHEMA}.effective_events",
+    f"{STATE_SCHEMA}.recomputed_effective_events",
+    f"{STATE_SCHEMA}.touched_subject_events",
+    f"{STATE_SCHEMA}.organization_mentions",
+    f"{STATE_SCHEMA}.model_launches",
+)
+CHECKPOINT_TABLE = f"{STATE_SCHEMA}.checkpoint"
+# Bumped when the refresh logic in this module changes what it writes: like a changed
+# .sql file, it makes the next refresh a full one.
+REFRESH_LOGIC_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -57,6 +85,40 @@ def _discover(layer: str, order: tuple[str, ...] = ()) -> tuple[Projection, ...]
 CORE_TABLES: tuple[Projection, ...] = _discover("core")
 MART_TABLES: tuple[Projection, ...] = _discover("marts")
 
+# How each core table is keyed for an incremental refresh: (kind in projection_state.dirty,
+# key column). A core table not listed here is recomputed whole from the materialized
+# inputs on every refresh (correct, only slower).
+CORE_KEYS: dict[str, tuple[str, str]] = {
+    "core.organizations": ("org", "org_id"),
+    "core.models": ("model", "model_id"),
+    "core.model_conflicts": ("model", "model_id"),
+    "core.allegations": ("subject", "allegation_id"),
+    "core.policies": ("subject", "policy_id"),
+    "core.products": ("subject", "product_id"),
+}
+
+
+@dataclass(frozen=True)
+class KeyedMart:
+    """A mart whose rows fall into independent groups: an incremental refresh recomputes
+    the groups of the core rows it touches (as they were, and as they are), unless
+    something every group depends on (`scope`) changed."""
+
+    kind: str  # the kind of key in projection_state.dirty: a JSON list of the group's columns
+    columns: tuple[str, ...]  # the mart's columns that make a group
+    touched: str  # a table macro: the groups of the touched core rows, as they stand
+    scope: str  # a scalar SQL expression; when it changes, the whole mart is recomputed
+
+
+KEYED_MARTS: dict[str, KeyedMart] = {
+    "marts.allegations_network": KeyedMart(
+        kind="allegation_edge",
+        columns=("accuser_org_id", "accuser", "accused_org_id", "accused", "kind"),
+        touched="marts.allegations_network_touched_edges()",
+        scope="marts.allegations_network_last_quarter()",
+    ),
+}
+
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> None:
     """Reference tables that are curated by hand, not events: org registry and model aliases."""
@@ -75,10 +137,69 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _definition_files() -> list[Path]:
+    return sorted(SQL_DIR.glob("core/*.sql")) + sorted(SQL_DIR.glob("marts/*.sql"))
+
+
 def define_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every macro, and each projection's `<table>_in(as_of, src)` reader.
+
+    Macros are bound when created, so a table a later macro reads must exist first:
+    after each file, its tables are created empty if missing (their shape is the
+    macro's), then its reader. While the files are read, each reader names only its
+    table, so creating a macro binds against tables rather than against the whole
+    log-side tree of everything it reads (seconds); the readers that pick the macro
+    ('log') or the table ('state', 'dirty') are put in place at the end.
+    """
     con.execute("create schema if not exists core; create schema if not exists marts")
-    for sql_file in sorted(SQL_DIR.glob("core/*.sql")) + sorted(SQL_DIR.glob("marts/*.sql")):
+    projections = {p.sql_file: p for p in CORE_TABLES + MART_TABLES}
+    existing = _existing_tables(con)
+    for sql_file in _definition_files():
         con.execute(sql_file.read_text())
+        projection = projections.get(sql_file)
+        if projection is None:
+            continue
+        if projection.table not in existing:
+            con.execute(f"create table {projection.table} as select * from {projection.macro}('infinity') limit 0")
+        con.execute(_table_reader_sql(projection))
+    _restore_readers(con)
+
+
+def _reader_sql(projection: Projection) -> str:
+    """`<table>_in(as_of, src)`: the macro for 'log', the materialized table otherwise
+    (a mart reads the whole, already refreshed, core table)."""
+    return f"""create or replace macro {projection.table}_in(as_of, src) as table
+               select * from {projection.macro}(as_of) where src = 'log'
+               union all
+               select * from {projection.table} where src <> 'log'"""
+
+
+def _table_reader_sql(projection: Projection) -> str:
+    return f"create or replace macro {projection.table}_in(as_of, src) as table select * from {projection.table}"
+
+
+def _restore_readers(con: duckdb.DuckDBPyConnection) -> None:
+    # Deepest first: each binds while the readers it reaches still name only tables.
+    for projection in reversed(CORE_TABLES + MART_TABLES):
+        con.execute(_reader_sql(projection))
+
+
+@contextmanager
+def _readers_on_tables(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> Iterator[None]:
+    """Within the refresh's transaction, point each `<table>_in` reader at its table alone.
+
+    A macro is bound on every call, the branch a constant `src` prunes included: every
+    mart would bind the log-side tree of each table it reads (about 0.5 s per refresh,
+    whatever the size of the change). Readers that name only the table bind in
+    microseconds. The readers are put back before the transaction commits (deepest
+    first, so each binds against tables, not trees), and a failure rolls them back.
+    """
+    with timer.step("readers"):
+        for projection in CORE_TABLES + MART_TABLES:
+            con.execute(_table_reader_sql(projection))
+    yield
+    with timer.step("readers"):
+        _restore_readers(con)
 
 
 def materialize(
@@ -102,6 +223,253 @@ def materialize(
 
 
 def rebuild_all(con: duckdb.DuckDBPyConnection, as_of: dt.datetime | str = END_OF_TIME) -> dict[str, int]:
+    """Rebuild every table from the whole log (the explicit full rebuild); returns row counts."""
+    if as_of == END_OF_TIME:
+        return refresh_projections(con, force_full=True).counts
     load_reference(con)
     define_macros(con)
-    return materialize(con, CORE_TABLES + MART_TABLES, as_of)
+    counts = materialize(con, CORE_TABLES + MART_TABLES, as_of)
+    # The tables now show the past: the next refresh must not build on them.
+    con.execute(f"drop table if exists {CHECKPOINT_TABLE}")
+    return counts
+
+
+# --------------------------------------------------------------------------- refresh
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    mode: Literal["full", "incremental"]
+    # Log rows read: the whole log for a full refresh, the rows after the checkpoint else.
+    events_applied: int
+    position: int
+    counts: dict[str, int] = field(default_factory=dict)
+    # Why a full refresh was needed (empty for an incremental one).
+    reason: str = ""
+    # Wall-clock seconds per step (intermediate tables, each core table, each mart).
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class _StepTimer:
+    """Seconds spent per named step, to show where a refresh goes."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - started, 4)
+
+
+def definitions_fingerprint() -> str:
+    """sha256 over everything the tables are computed from besides the log."""
+    digest = hashlib.sha256(REFRESH_LOGIC_VERSION.encode())
+    files = _definition_files() + sorted(REFRESH_DIR.glob("*.sql")) + sorted(REFERENCE_DIR.glob("*.csv"))
+    for path in files:
+        digest.update(str(path.relative_to(SQL_DIR.parent)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "select schema_name || '.' || table_name from duckdb_tables() where database_name = current_database()"
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _log_head(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select coalesce(max(position), 0) from events.log").fetchall()[0][0]
+
+
+def _hash_at(con: duckdb.DuckDBPyConnection, position: int) -> str | None:
+    rows = con.execute("select hash from events.log where position = ?", [position]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection) -> tuple[int, str, str] | None:
+    rows = con.execute(f"select position, hash, fingerprint from {CHECKPOINT_TABLE}").fetchall()
+    return rows[0] if rows else None
+
+
+def _missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    required = {p.table for p in CORE_TABLES + MART_TABLES} | set(STATE_TABLES) | {CHECKPOINT_TABLE}
+    return sorted(required - _existing_tables(con))
+
+
+def _readers_defined(con: duckdb.DuckDBPyConnection) -> bool:
+    expected = {f"{p.table.split('.')[1]}_in" for p in CORE_TABLES + MART_TABLES}
+    rows = con.execute(
+        "select distinct function_name from duckdb_functions() where function_type = 'table_macro'"
+    ).fetchall()
+    return expected <= {name for (name,) in rows}
+
+
+def _why_full(con: duckdb.DuckDBPyConnection, fingerprint: str) -> str:
+    """Empty when the materialized state can be carried forward; else the reason it cannot."""
+    missing = _missing_tables(con)
+    if missing:
+        return f"missing tables: {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}"
+    checkpoint = _checkpoint(con)
+    if checkpoint is None:
+        return "no checkpoint"
+    position, hash_, checkpoint_fingerprint = checkpoint
+    if checkpoint_fingerprint != fingerprint:
+        return "definitions changed"
+    if position > 0 and _hash_at(con, position) != hash_:
+        return f"the log at position {position} is not the one projected"
+    if position > _log_head(con):
+        return f"the log ends before the checkpoint ({position})"
+    return ""
+
+
+def _same_definitions(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
+    """Whether the tables were built by the current definitions (so keep their shapes)."""
+    if CHECKPOINT_TABLE not in _existing_tables(con):
+        return False
+    checkpoint = _checkpoint(con)
+    return checkpoint is not None and checkpoint[2] == fingerprint
+
+
+def _drop_materialized(con: duckdb.DuckDBPyConnection) -> None:
+    # Dropped, not replaced: a changed definition may change a table's shape, and the
+    # readers are bound to the tables' shapes when define_macros creates them.
+    for table in [p.table for p in CORE_TABLES + MART_TABLES] + list(STATE_TABLES):
+        con.execute(f"drop table if exists {table}")
+
+
+def _ensure_definitions(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    # Defining the macros binds every one of them (seconds): skipped when the
+    # database already holds these definitions and every table they read.
+    if not _same_definitions(con, fingerprint):
+        _drop_materialized(con)
+        define_macros(con)
+    elif _missing_tables(con) or not _readers_defined(con):
+        define_macros(con)
+
+
+def _refresh_full(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> None:
+    with timer.step(STATE_SCHEMA):
+        con.execute((REFRESH_DIR / "full.sql").read_text())
+    for projection in CORE_TABLES:
+        with timer.step(projection.table):
+            con.execute(
+                f"create or replace table {projection.table} as select * from {projection.table}_of('infinity', 'state')"
+            )
+
+
+def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, timer: _StepTimer) -> set[str]:
+    """Returns the keyed marts that can be refreshed by key (their scope did not move)."""
+    with timer.step(STATE_SCHEMA):
+        con.execute("set variable projected_position = ?", [after_position])
+        con.execute((REFRESH_DIR / "incremental.sql").read_text())
+    with timer.step("keyed marts"):
+        scopes_before = {table: _mark_touched_groups(con, mart) for table, mart in KEYED_MARTS.items()}
+    for projection in CORE_TABLES:
+        with timer.step(projection.table):
+            _refresh_core_keys(con, projection)
+    with timer.step("keyed marts"):
+        scopes_after = {table: _mark_touched_groups(con, mart) for table, mart in KEYED_MARTS.items()}
+    return {table for table in KEYED_MARTS if scopes_before[table] == scopes_after[table]}
+
+
+def _mark_touched_groups(con: duckdb.DuckDBPyConnection, mart: KeyedMart) -> object:
+    """Mark the mart groups of the touched core rows; returns the mart's scope."""
+    con.execute(f"insert into {STATE_SCHEMA}.dirty select ?, * from {mart.touched}", [mart.kind])
+    return con.execute(f"select {mart.scope}").fetchall()[0][0]
+
+
+def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection) -> None:
+    keyed = CORE_KEYS.get(projection.table)
+    if keyed is None:
+        con.execute(
+            f"create or replace table {projection.table} as select * from {projection.table}_of('infinity', 'state')"
+        )
+        return
+    kind, column = keyed
+    # Core tables are refreshed in file order, so a table that reads another
+    # (model_conflicts reads core.models) sees it already refreshed.
+    con.execute(f"delete from {projection.table} where {column} in (select key from core.dirty_keys(?))", [kind])
+    con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
+
+
+def _delete_groups_sql(table: str, columns: tuple[str, ...]) -> str:
+    # A join on the group's columns (NULL matching NULL), not a key computed for every row.
+    match = " and ".join(f"m.{column} is not distinct from (d.key::json ->> {i})" for i, column in enumerate(columns))
+    return f"delete from {table} m using (select key from core.dirty_keys(?)) d where {match}"
+
+
+def _refresh_marts(con: duckdb.DuckDBPyConnection, by_key: set[str], timer: _StepTimer) -> None:
+    # Most marts are small aggregates over whole core tables (a new frontier model moves
+    # every later catch-up row): recomputed whole, from the materialized core tables.
+    # The keyed ones in `by_key` recompute only the groups marked dirty.
+    for projection in MART_TABLES:
+        with timer.step(projection.table):
+            mart = KEYED_MARTS.get(projection.table)
+            if projection.table in by_key and mart is not None:
+                con.execute(_delete_groups_sql(projection.table, mart.columns), [mart.kind])
+                con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
+            else:
+                con.execute(
+                    f"create or replace table {projection.table} as "
+                    f"select * from {projection.table}_of('infinity', 'state')"
+                )
+
+
+def _write_checkpoint(con: duckdb.DuckDBPyConnection, position: int, fingerprint: str) -> None:
+    con.execute(
+        f"""create or replace table {CHECKPOINT_TABLE} as
+            select ?::bigint as position, ?::varchar as hash, ?::varchar as fingerprint, now() as refreshed_at""",
+        [position, _hash_at(con, position) or "", fingerprint],
+    )
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {
+        p.table: con.execute(f"select count(*) from {p.table}").fetchall()[0][0] for p in CORE_TABLES + MART_TABLES
+    }
+
+
+def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = False) -> RefreshReport:
+    """Bring core.* and marts.* up to the head of the log, in one transaction.
+
+    Incremental when the checkpoint can be trusted: only log rows after it are read,
+    the intermediate tables change row by row, core tables recompute the keys those
+    rows touch, and marts are recomputed from the core tables. Otherwise a full refresh.
+    The result is the same as `rebuild_all` (tests/test_incremental.py checks it).
+    """
+    fingerprint = definitions_fingerprint()
+    timer = _StepTimer()
+    con.execute("begin transaction")
+    try:
+        with timer.step("checkpoint"):
+            load_reference(con)
+            reason = "forced" if force_full else _why_full(con, fingerprint)
+            head = _log_head(con)
+        if reason:
+            applied = head
+            with timer.step("define"):
+                _ensure_definitions(con, fingerprint)
+            with _readers_on_tables(con, timer):
+                _refresh_full(con, timer)
+                _refresh_marts(con, set(), timer)
+        else:
+            after_position = _checkpoint(con)[0]
+            applied = head - after_position
+            if applied:  # (nothing new: every table is already the log's)
+                with _readers_on_tables(con, timer):
+                    by_key = _refresh_incremental(con, after_position, timer)
+                    _refresh_marts(con, by_key, timer)
+        with timer.step("checkpoint"):
+            _write_checkpoint(con, head, fingerprint)
+            counts = _counts(con)
+        with timer.step("commit"):
+            con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return RefreshReport("full" if reason else "incremental", applied, head, counts, reason, timer.seconds)

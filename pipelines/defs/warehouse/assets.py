@@ -87,9 +87,10 @@ def event_log(warehouse: WarehouseResource):
     pool=WRITER_POOL,
 )
 def projections_and_marts(warehouse: WarehouseResource):
-    """Rebuild core.* and marts.* from events.log (corrections applied, retractions removed)."""
+    """Refresh core.* and marts.* from events.log (corrections applied, retractions removed):
+    only the events appended since the last refresh, unless a full rebuild is needed."""
     store = warehouse.store()
-    counts = rebuild(store)
+    report = rebuild(store)
     with store.reader() as con:
         previews = {p.table: _preview(con, p.table) for p in CORE_TABLES + MART_TABLES}
         # The charts carry their data; render them after the live file is let go.
@@ -103,7 +104,9 @@ def projections_and_marts(warehouse: WarehouseResource):
         yield dg.MaterializeResult(
             asset_key=_key(projection),
             metadata={
-                "dagster/row_count": dg.MetadataValue.int(counts[projection.table]),
+                "dagster/row_count": dg.MetadataValue.int(report.counts[projection.table]),
+                "mode": dg.MetadataValue.text(report.mode),
+                "events_applied": dg.MetadataValue.int(report.events_applied),
                 "preview": previews[projection.table],
                 **charts_by_table.get(projection.table, {}),
             },

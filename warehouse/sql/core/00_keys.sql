@@ -17,3 +17,24 @@ create or replace macro core.period_end(day, precision) as
 
 create or replace macro core.precision_rank(precision) as
     case precision when 'day' then 0 when 'month' then 1 else 2 end;
+
+-- Every projection is written once, as `<table>_of(as_of, src)`, and reads its inputs
+-- through `*_in(as_of, src)` macros; `src` picks where the inputs come from:
+--   'log'   recomputed from events.log as recorded up to `as_of` (time travel: the
+--           `<table>_as_of(as_of)` macros are `<table>_of(as_of, 'log')`);
+--   'state' the materialized intermediate tables and core tables of the "now" build
+--           (a full refresh: no log rescans, each input is computed once);
+--   'dirty' the same, restricted to the keys in projection_state.dirty (an incremental
+--           refresh recomputes only what new events touched).
+-- `src` is always a constant, so the branches not taken are pruned when planning.
+create schema if not exists projection_state;
+-- Keys an incremental refresh recomputes: kind 'event' (event_id), 'model' (model_id),
+-- 'org' (org_id), 'subject' (allegation, policy and product subjects).
+create table if not exists projection_state.dirty (kind varchar not null, key varchar not null);
+
+create or replace macro core.dirty_keys(kind_of_key) as table
+select distinct key from projection_state.dirty where kind = kind_of_key;
+
+-- Inputs that are not restricted by key in a 'dirty' refresh (a model's developers are
+-- looked up among all mentions) read every materialized row.
+create or replace macro core.all_rows_of(src) as case when src = 'dirty' then 'state' else src end;

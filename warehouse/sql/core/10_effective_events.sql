@@ -3,9 +3,28 @@
 --   * event.corrected carries `changes` (merged over the target's payload as a JSON
 --     merge patch, in log order) and optionally a new occurred_at / precision;
 --   * event.retracted removes its target.
-create or replace macro core.effective_events(as_of) as table
+-- With src 'dirty', only the events marked dirty are recomputed: their own log rows and
+-- every correction or retraction that targets them, wherever it is in the log (found
+-- through projection_state.amendments, not by reading every amendment's payload).
+create table if not exists projection_state.amendments (target_event_id varchar, position bigint not null);
+
+create or replace macro core.amendments_of(as_of, after_position) as table
+select payload ->> 'target_event_id' as target_event_id, position
+from events.log
+where event_type in ('event.corrected', 'event.retracted')
+  and recorded_at <= as_of::timestamptz and position > after_position;
+
+create or replace macro core.effective_events_of(as_of, src) as table
 with log as (
-    select * from events.log where recorded_at <= as_of::timestamptz
+    select * from events.log where src <> 'dirty' and recorded_at <= as_of::timestamptz
+    union all
+    -- (positions first, from narrow columns; then one read of the wide rows)
+    select * from events.log
+    where src = 'dirty' and position in (
+        select position from events.log where event_id in (select key from core.dirty_keys('event'))
+        union all
+        select position from projection_state.amendments
+        where target_event_id in (select key from core.dirty_keys('event')))
 ),
 corrections as (
     select payload ->> 'target_event_id' as event_id,
@@ -39,3 +58,31 @@ from log l
 left join corrections c using (event_id)
 where l.event_type not in ('event.corrected', 'event.retracted')
   and l.event_id not in (select event_id from retracted);
+
+create or replace macro core.effective_events(as_of) as table
+select * from core.effective_events_of(as_of, 'log');
+
+-- Materialized for the "now" build: one row per effective event.
+create table if not exists projection_state.effective_events as
+select * from core.effective_events('infinity') limit 0;
+
+-- The effective rows an incremental refresh recomputed (those of the dirty events).
+create table if not exists projection_state.recomputed_effective_events as
+select * from core.effective_events('infinity') limit 0;
+
+create or replace macro core.effective_events_in(as_of, src) as table
+select * from core.effective_events(as_of) where src = 'log'
+union all
+select * from projection_state.effective_events where src = 'state'
+union all
+select * from projection_state.recomputed_effective_events where src = 'dirty';
+
+-- Every effective event of the subjects (allegations, policies, products) an incremental
+-- refresh touches: collected once (incremental.sql) for the core tables keyed by subject.
+create table if not exists projection_state.touched_subject_events as
+select * from core.effective_events('infinity') limit 0;
+
+create or replace macro core.subject_events_in(as_of, src) as table
+select * from core.effective_events_in(as_of, core.all_rows_of(src)) where src <> 'dirty'
+union all
+select * from projection_state.touched_subject_events where src = 'dirty';

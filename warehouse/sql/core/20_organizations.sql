@@ -15,8 +15,9 @@ where core.name_key(alias) <> '';
 -- MiniMax" -> three). The country is the
 -- registry's; for an unknown organization, the event's own country when the event's
 -- countries pair up with its organizations or name a single country.
-create or replace macro core.organization_mentions(as_of) as table
-with named as (
+create or replace macro core.organization_mentions_of(as_of, src) as table
+with events as (select * from core.effective_events_in(as_of, src)),
+named as (
     select event_id, event_type, occurred_at, role, raw_name, ordinal, countries, n_named
     from (
         select event_id, event_type, occurred_at, 'developer' as role,
@@ -24,16 +25,16 @@ with named as (
                generate_subscripts(json_extract_string(payload, '$.organizations[*]'), 1) as ordinal,
                json_extract_string(payload, '$.countries[*]') as countries,
                json_array_length(payload, '$.organizations') as n_named
-        from core.effective_events(as_of) where event_type = 'model.launched'
+        from events where event_type = 'model.launched'
         union all
         select event_id, event_type, occurred_at, 'developer', payload ->> 'organization', 1, [], 1
-        from core.effective_events(as_of) where event_type = 'product.released'
+        from events where event_type = 'product.released'
         union all
         select event_id, event_type, occurred_at, 'accuser', payload ->> 'accuser', 1, [], 1
-        from core.effective_events(as_of) where event_type = 'allegation.made'
+        from events where event_type = 'allegation.made'
         union all
         select event_id, event_type, occurred_at, 'accused', payload ->> 'accused', 2, [], 1
-        from core.effective_events(as_of) where event_type = 'allegation.made' and payload ->> 'accused' is not null
+        from events where event_type = 'allegation.made' and payload ->> 'accused' is not null
     )
 ),
 whole as (
@@ -65,23 +66,56 @@ select r.event_id, r.event_type, r.occurred_at, r.role, r.raw_name, r.org_id,
        reg.org_id is not null as in_registry
 from resolved r left join core.organization_registry reg using (org_id);
 
-create or replace macro core.organizations_as_of(as_of) as table
-with seen as (
-    select org_id,
-           mode(raw_name) as name,
-           mode(country) as country,
-           list(distinct raw_name order by raw_name) as spellings,
-           min(occurred_at) as first_event_on,
-           count(distinct event_id) as events
-    from core.organization_mentions(as_of)
+create or replace macro core.organization_mentions(as_of) as table
+select * from core.organization_mentions_of(as_of, 'log');
+
+-- Materialized for the "now" build: one row per (event, organization named in it).
+create table if not exists projection_state.organization_mentions as
+select * from core.organization_mentions('infinity') limit 0;
+
+-- With src 'dirty': the mentions of the organizations a refresh touches.
+create or replace macro core.organization_mentions_in(as_of, src) as table
+select * from core.organization_mentions(as_of) where src = 'log'
+union all
+select * from projection_state.organization_mentions where src = 'state'
+union all
+select * from projection_state.organization_mentions
+where src = 'dirty' and org_id in (select key from core.dirty_keys('org'));
+
+create or replace macro core.organizations_of(as_of, src) as table
+with registry as (
+    select * from core.organization_registry
+    where src <> 'dirty' or org_id in (select key from core.dirty_keys('org'))
+),
+mentions as (select * from core.organization_mentions_in(as_of, src)),
+-- The most common spelling and country; a tie goes to the first in sort order (not to
+-- whichever the scan met first, as mode() would: the same log must give the same table).
+spellings as (
+    select org_id, arg_min(raw_name, (-times, raw_name)) as name, list(raw_name order by raw_name) as spellings
+    from (select org_id, raw_name, count(*) as times from mentions group by all)
     group by org_id
+),
+countries as (
+    select org_id, arg_min(country, (-times, country)) as country
+    from (select org_id, country, count(*) as times from mentions where country is not null group by all)
+    group by org_id
+),
+seen as (
+    select o.org_id, s.name, c.country, s.spellings, o.first_event_on, o.events
+    from (select org_id, min(occurred_at) as first_event_on, count(distinct event_id) as events
+          from mentions group by org_id) o
+    join spellings s using (org_id)
+    left join countries c using (org_id)
 )
 select reg.org_id, reg.name, reg.country, reg.kind,
        list_sort(list_distinct(list_concat(reg.aliases, list_filter(coalesce(s.spellings, []), lambda x: x <> reg.name)))) as aliases,
        true as in_registry, s.first_event_on, coalesce(s.events, 0) as events
-from core.organization_registry reg left join seen s using (org_id)
+from registry reg left join seen s using (org_id)
 union all
 select s.org_id, s.name, s.country, null as kind,
        list_filter(s.spellings, lambda x: x <> s.name) as aliases,
        false, s.first_event_on, s.events
 from seen s where s.org_id not in (select org_id from core.organization_registry);
+
+create or replace macro core.organizations_as_of(as_of) as table
+select * from core.organizations_of(as_of, 'log');

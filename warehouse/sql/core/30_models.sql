@@ -6,20 +6,36 @@
 -- "Earliest" compares the last day each date can stand for, and prefers the more
 -- precise date on a tie: "September 2025" and "2025-09-30" agree, and the day wins.
 
-create or replace macro core.model_launches(as_of) as table
+create or replace macro core.model_launches_of(as_of, src) as table
 select e.*,
        coalesce(a.model_id, substr(e.subject, 7)) as model_id
-from core.effective_events(as_of) e
+from core.effective_events_in(as_of, src) e
 left join core.model_alias_registry a on a.alias_id = substr(e.subject, 7)
 where e.event_type = 'model.launched';
 
-create or replace macro core.models_as_of(as_of) as table
-with launches as (select * from core.model_launches(as_of)),
+create or replace macro core.model_launches(as_of) as table
+select * from core.model_launches_of(as_of, 'log');
+
+-- Materialized for the "now" build: one row per effective model.launched event.
+create table if not exists projection_state.model_launches as
+select * from core.model_launches('infinity') limit 0;
+
+-- With src 'dirty': every launch event of the models a refresh touches.
+create or replace macro core.model_launches_in(as_of, src) as table
+select * from core.model_launches(as_of) where src = 'log'
+union all
+select * from projection_state.model_launches where src = 'state'
+union all
+select * from projection_state.model_launches
+where src = 'dirty' and model_id in (select key from core.dirty_keys('model'));
+
+create or replace macro core.models_of(as_of, src) as table
+with launches as (select * from core.model_launches_in(as_of, src)),
 developers as (
     select l.model_id,
            list(distinct m.org_id order by m.org_id) as organization_ids,
            list(distinct m.country order by m.country) filter (where m.country is not null) as countries
-    from launches l join core.organization_mentions(as_of) m on m.event_id = l.event_id and m.role = 'developer'
+    from launches l join core.organization_mentions_in(as_of, core.all_rows_of(src)) m on m.event_id = l.event_id and m.role = 'developer'
     group by l.model_id
 ),
 attributes as (
@@ -74,3 +90,6 @@ select a.model_id,
        a.launch_events,
        a.first_recorded_at
 from attributes a left join developers d using (model_id);
+
+create or replace macro core.models_as_of(as_of) as table
+select * from core.models_of(as_of, 'log');

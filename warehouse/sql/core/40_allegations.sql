@@ -1,17 +1,18 @@
 -- Allegations: one row per allegation (its subject), with the status after the
 -- latest update (by valid time, then log order) and the whole history. An accusation
 -- of several organizations at once lists them all in accused_org_ids.
-create or replace macro core.allegations_as_of(as_of) as table
-with steps as (
+create or replace macro core.allegations_of(as_of, src) as table
+with events as (select * from core.subject_events_in(as_of, src)),
+steps as (
     select subject, event_id, event_type, occurred_at, position, source_url,
            payload ->> 'status' as status, payload ->> 'summary' as summary, payload ->> 'venue' as venue
-    from core.effective_events(as_of)
+    from events
     where event_type in ('allegation.made', 'allegation.updated')
 ),
 made as (
     select e.subject, e.event_id, e.occurred_at,
            e.payload ->> 'accuser' as accuser, e.payload ->> 'accused' as accused, e.payload ->> 'kind' as kind
-    from core.effective_events(as_of) e
+    from events e
     where e.event_type = 'allegation.made'
     qualify row_number() over (partition by e.subject order by e.occurred_at, e.position) = 1
 ),
@@ -43,7 +44,10 @@ select m.subject as allegation_id,
        coalesce(h.source_urls, []) as source_urls
 from made m
 join history h using (subject)
-left join (select event_id, min(org_id) as org_id from core.organization_mentions(as_of) where role = 'accuser' group by event_id) accuser_org
+left join (select event_id, min(org_id) as org_id from core.organization_mentions_in(as_of, core.all_rows_of(src)) where role = 'accuser' group by event_id) accuser_org
     on accuser_org.event_id = m.event_id
-left join (select event_id, list(distinct org_id order by org_id) as org_ids from core.organization_mentions(as_of) where role = 'accused' group by event_id) accused_org
+left join (select event_id, list(distinct org_id order by org_id) as org_ids from core.organization_mentions_in(as_of, core.all_rows_of(src)) where role = 'accused' group by event_id) accused_org
     on accused_org.event_id = m.event_id;
+
+create or replace macro core.allegations_as_of(as_of) as table
+select * from core.allegations_of(as_of, 'log');

@@ -1,16 +1,20 @@
 -- Products and company releases: one row per product (its subject).
-create or replace macro core.products_as_of(as_of) as table
+create or replace macro core.products_of(as_of, src) as table
 select e.subject as product_id,
        arg_min(e.payload ->> 'product', e.position) as product,
        arg_min(e.payload ->> 'organization', e.position) as organization,
-       arg_min(m.org_id, e.position) as org_id,
-       arg_min(m.country, e.position) as country,
+       -- (a first event naming two organizations gives the first org_id, not either)
+       arg_min(m.org_id, (e.position, m.org_id)) as org_id,
+       arg_min(m.country, (e.position, m.org_id)) as country,
        arg_min(e.payload ->> 'kind', e.position) as kind,
        min(e.occurred_at) as released_on,
        arg_min(e.occurred_precision, (e.occurred_at, e.position)) as release_precision,
        arg_min(e.payload ->> 'description', e.position) as description,
        coalesce(list(distinct e.source_url order by e.source_url) filter (where e.source_url is not null), []) as source_urls
-from core.effective_events(as_of) e
-left join core.organization_mentions(as_of) m on m.event_id = e.event_id and m.role = 'developer'
+from core.subject_events_in(as_of, src) e
+left join core.organization_mentions_in(as_of, core.all_rows_of(src)) m on m.event_id = e.event_id and m.role = 'developer'
 where e.event_type = 'product.released'
 group by e.subject;
+
+create or replace macro core.products_as_of(as_of) as table
+select * from core.products_of(as_of, 'log');

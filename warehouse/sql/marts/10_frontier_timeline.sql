@@ -8,19 +8,27 @@
 -- bundle also sets on models newer than Epoch's snapshot; it covers models whose compute
 -- is unknown. One row per model that is a compute record or flagged; models with unknown
 -- compute never set a record.
-create or replace macro marts.frontier_timeline_as_of(as_of) as table
+create or replace macro marts.frontier_timeline_of(as_of, src) as table
 with models as (
-    select * from core.models_as_of(as_of) where launched_on is not null
+    select * from core.models_in(as_of, src) where launched_on is not null
 ),
 known as (
     select model_id, launched_on, training_compute_flop as flop from models where training_compute_flop is not null
 ),
+-- The frontier day by day: each day's highest compute, the highest of all earlier days
+-- and of all days up to it (one pass in date order, not a comparison of every pair).
+frontier as (
+    select launched_on, day_max,
+           max(day_max) over (order by launched_on rows between unbounded preceding and 1 preceding) as before_max,
+           max(day_max) over (order by launched_on rows between unbounded preceding and current row) as frontier_flop
+    from (select launched_on, max(flop) as day_max from known group by launched_on)
+),
 records as (
-    select k.* from known k
-    where not exists (
-        select 1 from known o
-        where o.model_id <> k.model_id and o.launched_on <= k.launched_on and o.flop >= k.flop
-    )
+    -- Above every other model launched on or before its date: the only model at its
+    -- day's maximum, and above every earlier day's maximum.
+    select k.* from known k join frontier f using (launched_on)
+    where k.flop = f.day_max and (f.before_max is null or k.flop > f.before_max)
+    qualify count(*) over (partition by k.launched_on) = 1
 ),
 sequence as (
     select model_id,
@@ -45,9 +53,14 @@ select m.model_id, m.model, m.organizations, m.organization_ids, m.countries, m.
        case when s.model_id is not null
             then (coalesce(s.held_until, (select last_launch_on from last_day)) - m.launched_on)::integer end as held_days_to_date,
        s.model_id is not null and s.held_until is null as is_current_record,
-       (select max(k.flop) from known k where k.launched_on <= m.launched_on) as frontier_flop_at_launch,
-       m.training_compute_flop / (select max(k.flop) from known k where k.launched_on <= m.launched_on) as share_of_frontier
+       f.frontier_flop as frontier_flop_at_launch,
+       m.training_compute_flop / f.frontier_flop as share_of_frontier
 from models m
 left join sequence s using (model_id)
+-- the frontier as of the launch date: the latest day with known compute on or before it
+asof left join frontier f on m.launched_on >= f.launched_on
 where s.model_id is not null or m.frontier
 order by m.launched_on, m.model_id;
+
+create or replace macro marts.frontier_timeline_as_of(as_of) as table
+select * from marts.frontier_timeline_of(as_of, 'log');

@@ -5,10 +5,10 @@
 -- only to the month or year sits on its first day, so `gap_exact` says whether both
 -- ends are day-precise. `median_gap_days` is the organization's median over all its
 -- gaps; marts.release_cadence_yearly gives the trend.
-create or replace macro marts.release_cadence_as_of(as_of) as table
+create or replace macro marts.release_cadence_of(as_of, src) as table
 with launches as (
     select unnest(m.organization_ids) as org_id, m.model_id, m.model, m.launched_on, m.launch_precision
-    from core.models_as_of(as_of) m
+    from core.models_in(as_of, src) m
     where len(m.organization_ids) > 0 and m.launched_on is not null
 ),
 ordered as (
@@ -27,5 +27,8 @@ select o.org_id, g.name as organization, g.country, o.model_id, o.model, o.launc
             else o.launch_precision = 'day' and o.previous_precision = 'day' end as gap_exact,
        (median(o.launched_on - o.previous_launched_on) over (partition by o.org_id))::double as median_gap_days,
        count(*) over (partition by o.org_id) as organization_launches
-from ordered o join core.organizations_as_of(as_of) g using (org_id)
+from ordered o join core.organizations_in(as_of, src) g using (org_id)
 order by o.org_id, o.launch_number;
+
+create or replace macro marts.release_cadence_as_of(as_of) as table
+select * from marts.release_cadence_of(as_of, 'log');

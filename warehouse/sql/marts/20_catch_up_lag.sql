@@ -14,13 +14,13 @@
 -- lead has caught_up and lag_days NULL and `behind_days` = its date minus the date the
 -- rival first reached its compute (how far behind the group was, >= 0).
 -- Models with unknown compute or launch date take no part.
-create or replace macro marts.catch_up_members(as_of) as table
+create or replace macro marts.catch_up_members(as_of, src := 'log') as table
 with m as (
     select model_id, model, organization_ids, countries, launched_on, open_weights,
            training_compute_flop as flop,
            list_contains(countries, 'US') as is_us,
            list_has_any(countries, ['CN', 'HK']) as is_china
-    from core.models_as_of(as_of)
+    from core.models_in(as_of, src)
     where training_compute_flop is not null and launched_on is not null
 )
 select 'us_vs_china' as comparison, case when is_us then 'US' else 'China' end as grp, * exclude (is_us, is_china)
@@ -29,19 +29,24 @@ union all
 select 'open_vs_closed', case when open_weights then 'open weights' else 'closed' end, * exclude (is_us, is_china)
 from m where open_weights is not null;
 
-create or replace macro marts.catch_up_lag_as_of(as_of) as table
-with members as (select * from marts.catch_up_members(as_of)),
+create or replace macro marts.catch_up_lag_of(as_of, src) as table
+with members as (select * from marts.catch_up_members(as_of, src := src)),
+-- Each group's frontier day by day (see marts.frontier_timeline): a step is the only
+-- model of its group at its day's maximum, above every earlier day's maximum.
+group_frontier as (
+    select comparison, grp, launched_on, day_max,
+           max(day_max) over (partition by comparison, grp order by launched_on
+                              rows between unbounded preceding and 1 preceding) as before_max
+    from (select comparison, grp, launched_on, max(flop) as day_max from members group by all)
+),
 group_steps as (
     select s.comparison, s.grp as step_group,
            case s.comparison when 'us_vs_china' then (case s.grp when 'US' then 'China' else 'US' end)
                              else (case s.grp when 'closed' then 'open weights' else 'closed' end) end as rival_group,
            s.model_id, s.model, s.organization_ids, s.countries, s.launched_on, s.flop
-    from members s
-    where not exists (
-        select 1 from members o
-        where o.comparison = s.comparison and o.grp = s.grp and o.model_id <> s.model_id
-          and o.launched_on <= s.launched_on and o.flop >= s.flop
-    )
+    from members s join group_frontier f using (comparison, grp, launched_on)
+    where s.flop = f.day_max and (f.before_max is null or s.flop > f.before_max)
+    qualify count(*) over (partition by s.comparison, s.grp, s.launched_on) = 1
 ),
 group_rivals as (
     select s.comparison, s.model_id,
@@ -55,16 +60,16 @@ group_rivals as (
 ),
 labs as (
     select model_id, model, organization_ids, launched_on, training_compute_flop as flop
-    from core.models_as_of(as_of)
+    from core.models_in(as_of, src)
     where training_compute_flop is not null and launched_on is not null and len(organization_ids) > 0
 ),
 leader_steps as (
     select 'lab_vs_leader' as comparison,
-           (select string_agg(o.name, ' & ' order by o.name) from core.organizations_as_of(as_of) o
+           (select string_agg(o.name, ' & ' order by o.name) from core.organizations_in(as_of, src) o
             where list_contains(f.organization_ids, o.org_id)) as step_group,
            'other labs' as rival_group,
            f.model_id, f.model, f.organization_ids, f.countries, f.launched_on, f.training_compute_flop as flop
-    from marts.frontier_timeline_as_of(as_of) f
+    from marts.frontier_timeline_in(as_of, src) f
     where f.is_compute_record and len(f.organization_ids) > 0
 ),
 leader_rivals as (
@@ -84,7 +89,7 @@ steps as (
     select s.*, r.* exclude (comparison, model_id)
     from leader_steps s left join leader_rivals r using (comparison, model_id)
 ),
-last_day as (select max(launched_on) as last_launch_on from core.models_as_of(as_of))
+last_day as (select max(launched_on) as last_launch_on from core.models_in(as_of, src))
 select comparison, step_group, rival_group,
        model_id, model, organization_ids, countries,
        launched_on as step_on, year(launched_on)::integer as step_year, flop as training_compute_flop,
@@ -99,3 +104,6 @@ select comparison, step_group, rival_group,
        case when rival_on <= launched_on then (launched_on - rival_on)::integer end as behind_days
 from steps
 order by comparison, step_group, step_on, model_id;
+
+create or replace macro marts.catch_up_lag_as_of(as_of) as table
+select * from marts.catch_up_lag_of(as_of, 'log');

@@ -5,8 +5,8 @@
 -- this year's median minus the latest earlier year's median (negative = launching more
 -- often), and `trend_days_per_year` is the least-squares slope of the yearly medians
 -- over the organization's years (NULL with fewer than two years of gaps).
-create or replace macro marts.release_cadence_yearly_as_of(as_of) as table
-with cadence as (select * from marts.release_cadence_as_of(as_of)),
+create or replace macro marts.release_cadence_yearly_of(as_of, src) as table
+with cadence as (select * from marts.release_cadence_in(as_of, src)),
 spans as (
     select org_id, any_value(organization) as organization, any_value(country) as country,
            min(year(launched_on)) as first_year
@@ -44,3 +44,6 @@ from (
     window o as (partition by org_id)
 )
 order by org_id, year;
+
+create or replace macro marts.release_cadence_yearly_as_of(as_of) as table
+select * from marts.release_cadence_yearly_of(as_of, 'log');

@@ -5,15 +5,15 @@
 -- open, the median lag of the caught-up ones (`median_lag_days`; open steps are not in
 -- it, so recent years read low until they close - watch `open_steps`), and for steps
 -- that did not lead, the median days the group was behind the rival.
-create or replace macro marts.catch_up_lag_yearly_as_of(as_of) as table
-with lags as (select * from marts.catch_up_lag_as_of(as_of)),
+create or replace macro marts.catch_up_lag_yearly_of(as_of, src) as table
+with lags as (select * from marts.catch_up_lag_in(as_of, src)),
 spans as (
     select comparison, step_group, any_value(rival_group) as rival_group, min(step_year) as first_year
     from lags group by all
 ),
 grid as (
     select s.comparison, s.step_group, s.rival_group,
-           unnest(range(s.first_year, (select max(year(launched_on)) from core.models_as_of(as_of)) + 1)) as year
+           unnest(range(s.first_year, (select max(year(launched_on)) from core.models_in(as_of, src)) + 1)) as year
     from spans s
 ),
 per_year as (
@@ -39,3 +39,6 @@ select g.comparison, g.step_group, g.rival_group, g.year::integer as year,
        p.median_behind_days
 from grid g left join per_year p using (comparison, step_group, year)
 order by g.comparison, g.step_group, g.year;
+
+create or replace macro marts.catch_up_lag_yearly_as_of(as_of) as table
+select * from marts.catch_up_lag_yearly_of(as_of, 'log');

@@ -8,16 +8,41 @@
 -- `allegations` counts allegations on the edge in that status at the quarter's end,
 -- `new_allegations` those made during the quarter, `status_changes` those whose status
 -- was updated during the quarter into this status.
-create or replace macro marts.allegations_network_as_of(as_of) as table
-with allegations as (
-    -- One edge per accused organization; an unnamed accused is one edge to NULL.
-    select * exclude (accused_org_ids),
-           unnest(case when len(accused_org_ids) = 0 then [null::varchar] else accused_org_ids end) as accused_org_id
-    from core.allegations_as_of(as_of)
+
+-- The rows of an edge depend only on the allegations on that edge and on the last
+-- quarter: an incremental refresh recomputes the edges whose allegations changed
+-- (kind 'allegation_edge' in projection_state.dirty), unless the last quarter moved.
+create or replace macro marts.allegations_network_edge(accuser_org_id, accuser, accused_org_id, accused, kind) as
+    to_json([accuser_org_id, accuser, accused_org_id, accused, kind])::varchar;
+
+-- One edge per accused organization; an unnamed accused is one edge to NULL.
+create or replace macro marts.accused_edges(accused_org_ids) as
+    case when len(accused_org_ids) = 0 then [null::varchar] else accused_org_ids end;
+
+-- For the refresh (the "now" tables, read directly): the edges of the allegations it
+-- touches, as they stand when called, and the last quarter every edge's grid runs to.
+create or replace macro marts.allegations_network_touched_edges() as table
+select distinct marts.allegations_network_edge(accuser_org_id, accuser, accused_org_id, accused, kind) as edge
+from (select * exclude (accused_org_ids), unnest(marts.accused_edges(accused_org_ids)) as accused_org_id
+      from core.allegations where allegation_id in (select key from core.dirty_keys('subject')));
+
+create or replace macro marts.allegations_network_last_quarter() as
+    (select date_trunc('quarter', max(last_update_on))::date from core.allegations);
+
+create or replace macro marts.allegations_network_of(as_of, src) as table
+with every_edge as (
+    select * exclude (accused_org_ids), unnest(marts.accused_edges(accused_org_ids)) as accused_org_id
+    from core.allegations_in(as_of, src)
+),
+allegations as (
+    select * from every_edge
+    where src <> 'dirty'
+       or marts.allegations_network_edge(accuser_org_id, accuser, accused_org_id, accused, kind)
+          in (select key from core.dirty_keys('allegation_edge'))
 ),
 last_quarter as (
     select max(date_trunc('quarter', h.on))::date as q
-    from (select unnest(history) as h from allegations)
+    from (select unnest(history) as h from every_edge)
 ),
 grid as (
     select a.*,
@@ -40,3 +65,6 @@ select quarter,
 from placed
 group by all
 order by quarter, accuser_org_id, accused_org_id, kind, status;
+
+create or replace macro marts.allegations_network_as_of(as_of) as table
+select * from marts.allegations_network_of(as_of, 'log');

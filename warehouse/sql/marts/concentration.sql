@@ -9,10 +9,10 @@
 -- the first to the last quarter with a launch; quarters with no launch have NULL indices.
 -- Credits are summed as DECIMAL (exact), so the indices do not depend on the order in
 -- which a parallel aggregate meets the rows: the same log always gives the same bits.
-create or replace macro marts.concentration_as_of(as_of) as table
+create or replace macro marts.concentration_of(as_of, src) as table
 with models as (
     select model_id, date_trunc('quarter', launched_on)::date as quarter, organization_ids, list_distinct(countries) as countries
-    from core.models_as_of(as_of) where launched_on is not null
+    from core.models_in(as_of, src) where launched_on is not null
 ),
 quarters as (
     select unnest(generate_series(min(quarter), max(quarter), interval 3 month))::date as quarter from models
@@ -66,3 +66,6 @@ left join launch_counts l using (quarter)
 left join org_index o using (quarter)
 left join country_index c using (quarter)
 order by q.quarter;
+
+create or replace macro marts.concentration_as_of(as_of) as table
+select * from marts.concentration_of(as_of, 'log');

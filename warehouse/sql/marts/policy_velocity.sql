@@ -5,11 +5,11 @@
 -- are its latest ones (core.policies). `changes` counts steps, `new_policies` steps that
 -- are a policy's first; `jurisdiction_changes` is the jurisdiction's total in that month
 -- and `jurisdiction_changes_12m` its total over the 12 months ending with that month.
-create or replace macro marts.policy_velocity_as_of(as_of) as table
+create or replace macro marts.policy_velocity_of(as_of, src) as table
 with steps as (
     select p.policy_id, p.jurisdiction, p.instrument,
            unnest(p.stages) as s, generate_subscripts(p.stages, 1) as step_number
-    from core.policies_as_of(as_of) p
+    from core.policies_in(as_of, src) p
 ),
 changes as (
     select jurisdiction, instrument, s.stage as stage, date_trunc('month', s.on)::date as month,
@@ -48,3 +48,6 @@ select r.jurisdiction, r.month, r.instrument, r.stage, r.changes, r.new_policies
 from per_row r
 join rolling m on m.jurisdiction is not distinct from r.jurisdiction and m.month = r.month
 order by r.month, r.jurisdiction, r.instrument, r.stage;
+
+create or replace macro marts.policy_velocity_as_of(as_of) as table
+select * from marts.policy_velocity_of(as_of, 'log');

@@ -4,15 +4,15 @@
 -- A joint launch counts once for each developing organization. Launches known only
 -- to the year are placed in January, to the month on its first day (see
 -- launch_precision in core.models); `launches_day_precision` counts the exact ones.
-create or replace macro marts.releases_monthly_as_of(as_of) as table
+create or replace macro marts.releases_monthly_of(as_of, src) as table
 with launches as (
     select date_trunc('month', m.launched_on)::date as month,
            unnest(m.organization_ids) as org_id,
            m.launch_precision
-    from core.models_as_of(as_of) m
+    from core.models_in(as_of, src) m
     where len(m.organization_ids) > 0
 ),
-orgs as (select org_id, name as organization, country from core.organizations_as_of(as_of)),
+orgs as (select org_id, name as organization, country from core.organizations_in(as_of, src)),
 spans as (
     select org_id, min(month) as first_month from launches group by org_id
 ),
@@ -39,3 +39,6 @@ from dense
 window w3 as (partition by org_id order by month rows between 2 preceding and current row),
        w12 as (partition by org_id order by month rows between 11 preceding and current row)
 order by month, org_id;
+
+create or replace macro marts.releases_monthly_as_of(as_of) as table
+select * from marts.releases_monthly_of(as_of, 'log');

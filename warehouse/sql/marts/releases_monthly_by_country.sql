@@ -4,12 +4,12 @@
 -- last month in the data, so rolling windows count calendar months. A model developed
 -- in two countries counts once for each; a model whose country is unknown is left out.
 -- Dates known only to the month or year sit on the first day of that month or year.
-create or replace macro marts.releases_monthly_by_country_as_of(as_of) as table
+create or replace macro marts.releases_monthly_by_country_of(as_of, src) as table
 with launches as (
     select date_trunc('month', m.launched_on)::date as month,
            unnest(list_distinct(m.countries)) as country,
            m.launch_precision
-    from core.models_as_of(as_of) m
+    from core.models_in(as_of, src) m
     where len(m.countries) > 0 and m.launched_on is not null
 ),
 spans as (select country, min(month) as first_month from launches group by country),
@@ -36,3 +36,6 @@ select month, country, launches, launches_day_precision,
        coalesce(launches / nullif(sum(launches) over (partition by month), 0), 0)::double as share_of_month
 from dense
 order by month, country;
+
+create or replace macro marts.releases_monthly_by_country_as_of(as_of) as table
+select * from marts.releases_monthly_by_country_of(as_of, 'log');

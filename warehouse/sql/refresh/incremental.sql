@@ -1,0 +1,58 @@
+-- An incremental refresh of the intermediate tables from the log rows after the
+-- checkpoint (variable projected_position), and the keys of the core tables it touches
+-- (projection_state.dirty). The core tables then recompute only those keys.
+delete from projection_state.dirty;
+
+insert into projection_state.amendments
+select * from core.amendments_of('infinity', getvariable('projected_position'));
+
+-- Events whose effective row may change: each new event, and the target of each new
+-- correction or retraction (which may sit anywhere earlier in the log).
+insert into projection_state.dirty
+select distinct 'event', event_id from events.log
+where position > getvariable('projected_position') and event_type not in ('event.corrected', 'event.retracted')
+union
+select 'event', target_event_id from projection_state.amendments
+where position > getvariable('projected_position') and target_event_id is not null;
+
+-- The keys the current rows of those events count in: recomputed even if the event
+-- leaves them (a retraction, a correction that drops an organization).
+insert into projection_state.dirty
+select 'model', model_id from projection_state.model_launches where event_id in (select key from core.dirty_keys('event'))
+union all
+select 'org', org_id from projection_state.organization_mentions where event_id in (select key from core.dirty_keys('event'))
+union all
+select 'subject', subject from projection_state.effective_events where event_id in (select key from core.dirty_keys('event'));
+
+-- Recompute the rows of the dirty events once; each table then swaps them in.
+delete from projection_state.recomputed_effective_events;
+insert into projection_state.recomputed_effective_events select * from core.effective_events_of('infinity', 'dirty');
+create or replace temp table recomputed_mentions as select * from core.organization_mentions_of('infinity', 'dirty');
+create or replace temp table recomputed_launches as select * from core.model_launches_of('infinity', 'dirty');
+
+delete from projection_state.effective_events where event_id in (select key from core.dirty_keys('event'));
+insert into projection_state.effective_events select * from projection_state.recomputed_effective_events;
+delete from projection_state.organization_mentions where event_id in (select key from core.dirty_keys('event'));
+insert into projection_state.organization_mentions select * from recomputed_mentions;
+delete from projection_state.model_launches where event_id in (select key from core.dirty_keys('event'));
+insert into projection_state.model_launches select * from recomputed_launches;
+
+-- The keys the new rows count in.
+insert into projection_state.dirty
+select 'model', model_id from recomputed_launches
+union all
+select 'org', org_id from recomputed_mentions
+union all
+select 'subject', subject from projection_state.recomputed_effective_events;
+
+-- Every event of the subjects touched, for the core tables keyed by subject (launches are
+-- keyed by model, through projection_state.model_launches).
+delete from projection_state.touched_subject_events;
+insert into projection_state.touched_subject_events
+select * from projection_state.effective_events
+where position in (  -- (found on narrow columns first, so only those rows' payloads are read)
+    select position from projection_state.effective_events
+    where event_type <> 'model.launched' and subject in (select key from core.dirty_keys('subject')));
+
+drop table recomputed_mentions;
+drop table recomputed_launches;
