@@ -29,8 +29,10 @@ def test_bench_prints_every_figure(tmp_path):
     # The generated file's bad rows and duplicates are exactly what the ingest reports.
     assert "MISMATCH" not in out
     assert re.search(r"memory    ingest peak RSS: +\d+ MB", out)
-    assert re.search(r"rebuild   full \(first build, \d+ tables\): [\d.]+ s", out)
-    assert re.search(r"rebuild   after 1,000 new events: [\d.]+ s = [\d.]+% of full", out)
+    assert re.search(r"rebuild   full \(first build, \d+ tables, [\d,]+ events\): [\d.]+ s", out)
+    # The second refresh is the incremental one, and it reads only the new events.
+    assert re.search(r"rebuild   incremental after 1,000 new events \(1,000 read from the log\): [\d.]+ s = [\d.]+% of full",
+                     out)
     assert re.search(r"verify    [\d,]+ events: [\d.]+ s .*\(OK\)", out)
     assert re.search(r"query     \d+ of \d+ queries ran, \d+ runs: p50 [\d.]+ ms, p95 [\d.]+ ms", out)
     assert "FAILED" not in out

@@ -7,8 +7,9 @@ figure and as a ratio against a baseline or target from the same run:
 * ingest throughput file -> log (EventStore.append over warehouse.readers) against
   DuckDB's own `read_json` of the same file into a plain table;
 * peak memory (ru_maxrss) of that ingest, run in its own process;
-* the first (full) build of projections and marts from the log, and the build after
-  1,000 more events (the same production path, `warehouse.build.rebuild`);
+* the first (full) build of projections and marts from the log, and the refresh after
+  1,000 more events (the production path, `warehouse.projections.refresh_projections`,
+  which is incremental from its checkpoint);
 * `verify` over the whole log;
 * p50/p95 of analyst queries on the published snapshot.
 
@@ -46,8 +47,6 @@ QUERY_REPEATS = 15
 NEW_MODEL_SHARE_OF_LAUNCHES = 0.055
 # A step that takes longer is interrupted and reported as not finished, so the run ends.
 STEP_BUDGET_S = float(os.environ.get("AIRACE_BENCH_STEP_BUDGET_S", "120"))
-# Tables the analyst queries need, built first (and given longer) when a rebuild overruns.
-QUERY_TABLES = ("core.models", "marts.releases_monthly")
 
 # Targets of issue 7.
 TARGET_INGEST_RATIO = 0.5
@@ -414,55 +413,32 @@ def _interruptible(con, budget_s: float):
     return timer
 
 
-def _rebuild(store, label: str, *, diagnose: bool) -> tuple[float | None, dict[str, int] | None]:
-    """The projections' rebuild from the log (what warehouse.build.rebuild runs after every
-    append), timed, within STEP_BUDGET_S.
-
-    Over budget, the query is interrupted (the transaction rolls back). With `diagnose`,
-    each table is then built on its own within a share of the budget, to name the slow
-    ones and leave those the queries need materialized.
-    """
+def _rebuild(store, label: str):
+    """What follows every append in production (warehouse.build.rebuild:
+    refresh_projections, incremental from its checkpoint when it can be), timed,
+    within STEP_BUDGET_S. Over budget, the refresh is interrupted (and rolled back).
+    Returns (seconds or None, the refresh report or None)."""
     import duckdb
 
-    from warehouse.projections import CORE_TABLES, MART_TABLES, rebuild_all
+    from warehouse.projections import refresh_projections
 
     with store.writer(purpose="bench rebuild") as con:
         con.execute("set enable_progress_bar = false")
         timer = _interruptible(con, STEP_BUDGET_S)
         started = time.perf_counter()
         try:
-            counts = rebuild_all(con)
-            return time.perf_counter() - started, counts
+            report = refresh_projections(con)
+            return time.perf_counter() - started, report
         except duckdb.InterruptException:
-            pass
+            _say(f"rebuild   {label}: NOT FINISHED within {STEP_BUDGET_S:.0f} s (interrupted, rolled back)")
+            return None, None
         finally:
             timer.cancel()
-        _say(f"rebuild   {label}: NOT FINISHED within {STEP_BUDGET_S:.0f} s (interrupted, rolled back)")
-        if not diagnose:
-            return None, None
-        _say("          table by table (each alone, from the log):")
-        projections = sorted(CORE_TABLES + MART_TABLES, key=lambda p: p.table not in QUERY_TABLES)
-        pass_started = time.perf_counter()
-        for projection in projections:
-            spent = time.perf_counter() - pass_started
-            cap = STEP_BUDGET_S / 2 if projection.table in QUERY_TABLES else STEP_BUDGET_S / 6
-            if projection.table not in QUERY_TABLES and spent + cap > STEP_BUDGET_S:
-                _say(f"          {projection.table:<40} not tried (diagnosis over budget)")
-                continue
-            timer = _interruptible(con, cap)
-            started = time.perf_counter()
-            try:
-                con.execute(
-                    f"create or replace table {projection.table} as select * from {projection.macro}('infinity')"
-                )
-                _say(f"          {projection.table:<40} {time.perf_counter() - started:7.2f} s")
-            except duckdb.InterruptException:
-                _say(f"          {projection.table:<40} > {cap:.0f} s, interrupted")
-            except duckdb.Error as exc:
-                _say(f"          {projection.table:<40} failed: {str(exc).splitlines()[0]}")
-            finally:
-                timer.cancel()
-    return None, None
+
+
+def _slowest_steps(report, n: int = 5) -> str:
+    steps = sorted(report.seconds.items(), key=lambda item: item[1], reverse=True)[:n]
+    return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps)
 
 
 def _quiet_progress_bars() -> None:
@@ -507,7 +483,6 @@ def _say(text: str) -> None:
 
 def run(events: int, workdir: Path) -> int:
     from warehouse import EventStore, WarehouseHome
-    from warehouse.readers import read_event_file
     from warehouse.snapshot import publish_snapshot
     from warehouse.timetravel import open_snapshot
 
@@ -561,20 +536,24 @@ def run(events: int, workdir: Path) -> int:
 
     store = EventStore(home, lock_timeout_s=60)
 
-    # 4. projections: the first build (nothing to start from: full), then after 1,000 new events
-    full_s, counts = _rebuild(store, "full (first build)", diagnose=True)
-    models = counts.get("core.models", 0) if counts else 0
-    if full_s is not None:
-        _say(f"rebuild   full (first build, {len(counts)} tables): {full_s:.2f} s (core.models {models:,} rows)")
+    # 4. projections: the first build (no checkpoint yet: full), then after 1,000 new events
+    full_s, full_report = _rebuild(store, "full (first build)")
+    if full_report is not None:
+        models = full_report.counts.get("core.models", 0)
+        _say(f"rebuild   {full_report.mode} (first build, {len(full_report.counts)} tables, "
+             f"{full_report.events_applied:,} events): {full_s:.2f} s (core.models {models:,} rows)")
+        _say(f"          slowest steps: {_slowest_steps(full_report)}")
     started = time.perf_counter()
-    more = store.append(read_event_file(increment.path), source="file:increment.jsonl", default_source="analyst")
+    more = store.append_file(increment.path, source="file:increment.jsonl", default_source="analyst")
     append_small_s = time.perf_counter() - started
-    incremental_s, _ = _rebuild(store, f"after {more.appended:,} new events", diagnose=False)
+    incremental_s, incremental_report = _rebuild(store, f"after {more.appended:,} new events")
     incremental_ratio = incremental_s / full_s if incremental_s is not None and full_s else None
-    if incremental_s is not None:
+    if incremental_report is not None:
         ratio_text = f"{incremental_ratio:.1%} of full" if incremental_ratio is not None else "full n/a"
-        _say(f"rebuild   after {more.appended:,} new events: {incremental_s:.2f} s = {ratio_text} "
+        _say(f"rebuild   {incremental_report.mode} after {more.appended:,} new events "
+             f"({incremental_report.events_applied:,} read from the log): {incremental_s:.2f} s = {ratio_text} "
              f"(target < {TARGET_INCREMENTAL_RATIO:.0%}); the append of them took {append_small_s:.2f} s")
+        _say(f"          slowest steps: {_slowest_steps(incremental_report)}")
 
     # 5. verify
     started = time.perf_counter()

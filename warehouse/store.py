@@ -31,14 +31,13 @@ CHUNK_SIZE = 50_000
 # which DuckDB holds in memory to check and extend on insert: they grow with the log.
 BULK_MEMORY_BASE_MB = 200
 BULK_MEMORY_PER_LOGGED_EVENT_BYTES = 160
-
-
 # Past this, a retry after an out-of-memory error gives up.
 BULK_MEMORY_MAX_MB = 4096
 
 
 def bulk_memory_limit_mb(logged_events: int) -> int:
     return BULK_MEMORY_BASE_MB + logged_events * BULK_MEMORY_PER_LOGGED_EVENT_BYTES // (1024 * 1024)
+
 
 EVENTS_DDL = """
 create schema if not exists events;
