@@ -45,7 +45,7 @@ STATE_TABLES = (
 CHECKPOINT_TABLE = f"{STATE_SCHEMA}.checkpoint"
 # Bumped when the refresh logic in this module changes what it writes: like a changed
 # .sql file, it makes the next refresh a full one.
-REFRESH_LOGIC_VERSION = "1"
+REFRESH_LOGIC_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,12 @@ KEYED_MARTS: dict[str, KeyedMart] = {
         columns=("accuser_org_id", "accuser", "accused_org_id", "accused", "kind"),
         touched="marts.allegations_network_touched_edges()",
         scope="marts.allegations_network_last_quarter()",
+    ),
+    "marts.policy_velocity": KeyedMart(
+        kind="policy_month",
+        columns=("jurisdiction", "month"),
+        touched="marts.policy_velocity_touched_groups()",
+        scope="null",  # (a row depends on its own group's changes only)
     ),
 }
 
