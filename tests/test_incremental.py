@@ -209,3 +209,21 @@ def test_marts_kept_by_group_move_the_later_months_of_a_rolling_window(store):
         assert before > 10
         for p in CORE_TABLES + MART_TABLES:
             assert _differences(con, p.table, p.macro) == 0, p.table
+
+
+def test_an_organization_renamed_by_other_events_moves_its_release_cadence(store):
+    """marts.release_cadence is kept by organization: an unknown organization's name is
+    its most common spelling, which events other than its launches can change."""
+    _append(store, _launches(3) + [
+        {"event_type": "model.launched", "schema_version": 2, "occurred_at": "2025-03-01", "source": "test",
+         "source_ref": "foo", "payload": {"model": "Foo-1", "organizations": ["Foo Labs"]}}], 0)
+    assert _refresh(store).mode == "full"
+    _append(store, [
+        {"event_type": "product.released", "occurred_at": f"2025-04-0{k}", "source": "test", "source_ref": f"p{k}",
+         "payload": {"organization": "FOO LABS", "product": f"Foo Chat {k}", "kind": "app"}} for k in (1, 2)], 1)
+    with store.writer() as con:
+        assert refresh_projections(con).mode == "incremental"
+        assert con.execute("select organization from marts.release_cadence where model = 'Foo-1'").fetchall() == [
+            ("FOO LABS",)]
+        for p in CORE_TABLES + MART_TABLES:
+            assert _differences(con, p.table, p.macro) == 0, p.table

@@ -117,6 +117,12 @@ KEYED_MARTS: dict[str, KeyedMart] = {
         touched="marts.allegations_network_touched_edges()",
         scope="marts.allegations_network_last_quarter()",
     ),
+    "marts.release_cadence": KeyedMart(
+        kind="cadence_org",
+        columns=("org_id",),
+        touched="marts.release_cadence_touched_groups()",
+        scope="null",  # (an organization's rows depend on its own launches only)
+    ),
     "marts.policy_velocity": KeyedMart(
         kind="policy_month",
         columns=("jurisdiction", "month"),
