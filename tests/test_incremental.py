@@ -220,10 +220,14 @@ def test_an_organization_renamed_by_other_events_moves_its_release_cadence(store
     assert _refresh(store).mode == "full"
     _append(store, [
         {"event_type": "product.released", "occurred_at": f"2025-04-0{k}", "source": "test", "source_ref": f"p{k}",
-         "payload": {"organization": "FOO LABS", "product": f"Foo Chat {k}", "kind": "app"}} for k in (1, 2)], 1)
+         "payload": {"organization": "FOO LABS", "product": f"Foo Chat {k}", "kind": "app"}} for k in (1, 2)] + [
+        {"event_type": "model.launched", "schema_version": 2, "occurred_at": "2025-05-01", "source": "test",
+         "source_ref": "foo2", "payload": {"model": "Foo-2", "organizations": ["Foo Labs", "foo labs"]}}], 1)
     with store.writer() as con:
         assert refresh_projections(con).mode == "incremental"
         assert con.execute("select organization from marts.release_cadence where model = 'Foo-1'").fetchall() == [
             ("FOO LABS",)]
+        # Four events name it (one of them twice).
+        assert con.execute("select events from core.organizations where org_id = 'foo-labs'").fetchall() == [(4,)]
         for p in CORE_TABLES + MART_TABLES:
             assert _differences(con, p.table, p.macro) == 0, p.table
