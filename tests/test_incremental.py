@@ -176,3 +176,58 @@ def test_anything_the_checkpoint_cannot_vouch_for_means_a_full_refresh(store, mo
             assert _differences(con, "core.models", "core.models_as_of") == 0
             assert _differences(con, "core.policies", "core.policies_as_of") == 0
         assert _refresh(store).mode == "incremental"
+
+
+def _policy(title: str, day: str, jurisdiction: str = "EU", stage: str = "proposed") -> dict[str, Any]:
+    return {"event_type": "policy.changed", "occurred_at": day, "source": "test", "source_ref": f"{title}/{day}",
+            "payload": {"jurisdiction": jurisdiction, "instrument": "law", "title": title, "stage": stage}}
+
+
+def test_marts_kept_by_group_move_the_later_months_of_a_rolling_window(store):
+    """A change in one month moves the rolling totals of the following months (here
+    marts.policy_velocity's 12-month window); a correction that moves a step to another
+    month or jurisdiction moves both sides, and a retraction takes a step out."""
+    months = [f"2024-{m:02d}-15" for m in range(1, 13)] + [f"2025-{m:02d}-15" for m in range(1, 7)]
+    first = [_policy(f"P{i}", day) for i, day in enumerate(months)] + [_policy("Q", "2024-05-02", "CN")]
+    _append(store, first, 0)
+    assert _refresh(store).mode == "full"
+    target = _event_id(first[3])  # P3, 2024-04
+    gone = _event_id(first[8])  # P8, 2024-09
+    second = [
+        _policy("N", "2024-02-20"),  # moves EU's totals for 2024-02 .. 2025-01
+        _policy("P0", "2024-06-01", stage="adopted"),  # a later step of a known policy
+        {"event_type": "event.corrected", "occurred_at": "2026-01-15", "source": "test-fix", "source_ref": "fix/1",
+         "payload": {"target_event_id": target, "reason": "moved", "occurred_at": "2023-11-03",
+                     "occurred_precision": "day", "changes": {"jurisdiction": "CN"}}},
+        {"event_type": "event.retracted", "occurred_at": "2026-01-15", "source": "test-fix", "source_ref": "fix/2",
+         "payload": {"target_event_id": gone, "reason": "wrong"}},
+    ]
+    _append(store, second, 1)
+    with store.writer() as con:
+        before = con.execute("select count(*) from marts.policy_velocity").fetchall()[0][0]
+        assert refresh_projections(con).mode == "incremental"
+        assert before > 10
+        for p in CORE_TABLES + MART_TABLES:
+            assert _differences(con, p.table, p.macro) == 0, p.table
+
+
+def test_an_organization_renamed_by_other_events_moves_its_release_cadence(store):
+    """marts.release_cadence is kept by organization: an unknown organization's name is
+    its most common spelling, which events other than its launches can change."""
+    _append(store, _launches(3) + [
+        {"event_type": "model.launched", "schema_version": 2, "occurred_at": "2025-03-01", "source": "test",
+         "source_ref": "foo", "payload": {"model": "Foo-1", "organizations": ["Foo Labs"]}}], 0)
+    assert _refresh(store).mode == "full"
+    _append(store, [
+        {"event_type": "product.released", "occurred_at": f"2025-04-0{k}", "source": "test", "source_ref": f"p{k}",
+         "payload": {"organization": "FOO LABS", "product": f"Foo Chat {k}", "kind": "app"}} for k in (1, 2)] + [
+        {"event_type": "model.launched", "schema_version": 2, "occurred_at": "2025-05-01", "source": "test",
+         "source_ref": "foo2", "payload": {"model": "Foo-2", "organizations": ["Foo Labs", "foo labs"]}}], 1)
+    with store.writer() as con:
+        assert refresh_projections(con).mode == "incremental"
+        assert con.execute("select organization from marts.release_cadence where model = 'Foo-1'").fetchall() == [
+            ("FOO LABS",)]
+        # Four events name it (one of them twice).
+        assert con.execute("select events from core.organizations where org_id = 'foo-labs'").fetchall() == [(4,)]
+        for p in CORE_TABLES + MART_TABLES:
+            assert _differences(con, p.table, p.macro) == 0, p.table

@@ -63,7 +63,10 @@ select r.event_id, r.event_type, r.occurred_at, r.role, r.raw_name, r.org_id,
        coalesce(reg.country,
                 case when len(r.countries) = r.n_named then r.countries[r.ordinal]
                      when len(list_distinct(r.countries)) = 1 then r.countries[1] end) as country,
-       reg.org_id is not null as in_registry
+       reg.org_id is not null as in_registry,
+       -- One mention per event and organization counts the event (an event may name an
+       -- organization twice): core.organizations counts these, not distinct event ids.
+       row_number() over (partition by r.event_id, r.org_id order by r.role, r.raw_name, r.ordinal) = 1 as counts_event
 from resolved r left join core.organization_registry reg using (org_id);
 
 create or replace macro core.organization_mentions(as_of) as table
@@ -102,7 +105,7 @@ countries as (
 ),
 seen as (
     select o.org_id, s.name, c.country, s.spellings, o.first_event_on, o.events
-    from (select org_id, min(occurred_at) as first_event_on, count(distinct event_id) as events
+    from (select org_id, min(occurred_at) as first_event_on, count(*) filter (where counts_event) as events
           from mentions group by org_id) o
     join spellings s using (org_id)
     left join countries c using (org_id)

@@ -30,9 +30,9 @@ history as (
 )
 select m.subject as allegation_id,
        m.accuser,
-       accuser_org.org_id as accuser_org_id,
+       org.org_id as accuser_org_id,
        m.accused,
-       coalesce(accused_org.org_ids, []) as accused_org_ids,
+       coalesce(org.org_ids, []) as accused_org_ids,
        m.kind,
        h.venue,
        h.status,
@@ -44,10 +44,14 @@ select m.subject as allegation_id,
        coalesce(h.source_urls, []) as source_urls
 from made m
 join history h using (subject)
-left join (select event_id, min(org_id) as org_id from core.organization_mentions_in(as_of, core.all_rows_of(src)) where role = 'accuser' group by event_id) accuser_org
-    on accuser_org.event_id = m.event_id
-left join (select event_id, list(distinct org_id order by org_id) as org_ids from core.organization_mentions_in(as_of, core.all_rows_of(src)) where role = 'accused' group by event_id) accused_org
-    on accused_org.event_id = m.event_id;
+-- (the mentions of these allegations' own events only: with src 'dirty', a few)
+left join (select event_id,
+                  min(org_id) filter (where role = 'accuser') as org_id,
+                  list(distinct org_id order by org_id) filter (where role = 'accused') as org_ids
+           from core.organization_mentions_in(as_of, core.all_rows_of(src))
+           where role in ('accuser', 'accused') and event_id in (select event_id from made)
+           group by event_id) org
+    on org.event_id = m.event_id;
 
 create or replace macro core.allegations_as_of(as_of) as table
 select * from core.allegations_of(as_of, 'log');

@@ -5,11 +5,21 @@
 -- only to the month or year sits on its first day, so `gap_exact` says whether both
 -- ends are day-precise. `median_gap_days` is the organization's median over all its
 -- gaps; marts.release_cadence_yearly gives the trend.
+
+-- An organization's rows depend only on its own launches, name and country: an
+-- incremental refresh recomputes the organizations (kind 'cadence_org' in
+-- projection_state.dirty) that developed a touched model, as it was and as it is, and
+-- those whose name or country the refresh changed (11_release_cadence_touched.sql).
+create or replace macro marts.release_cadence_group(org_id) as to_json([org_id])::varchar;
+
 create or replace macro marts.release_cadence_of(as_of, src) as table
 with launches as (
-    select unnest(m.organization_ids) as org_id, m.model_id, m.model, m.launched_on, m.launch_precision
-    from core.models_in(as_of, src) m
-    where len(m.organization_ids) > 0 and m.launched_on is not null
+    select * from (
+        select unnest(m.organization_ids) as org_id, m.model_id, m.model, m.launched_on, m.launch_precision
+        from core.models_in(as_of, src) m
+        where len(m.organization_ids) > 0 and m.launched_on is not null
+    )
+    where src <> 'dirty' or marts.release_cadence_group(org_id) in (select key from core.dirty_keys('cadence_org'))
 ),
 ordered as (
     select l.*,

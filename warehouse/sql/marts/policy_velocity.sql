@@ -5,16 +5,46 @@
 -- are its latest ones (core.policies). `changes` counts steps, `new_policies` steps that
 -- are a policy's first; `jurisdiction_changes` is the jurisdiction's total in that month
 -- and `jurisdiction_changes_12m` its total over the 12 months ending with that month.
+
+-- A row depends only on its jurisdiction's changes in the 12 months ending with its
+-- month (the rolling total), so a change in month m moves that jurisdiction's rows of
+-- months m to m + 11 and no other. An incremental refresh recomputes those
+-- (jurisdiction, month) groups (kind 'policy_month' in projection_state.dirty) for the
+-- steps of the policies it touches, as they were and as they are.
+create or replace macro marts.policy_velocity_group(jurisdiction, month) as
+    to_json([jurisdiction, month::varchar])::varchar;
+
+create or replace macro marts.policy_velocity_touched_groups() as table
+select distinct marts.policy_velocity_group(jurisdiction, (date_trunc('month', s.on)::date + to_months(k))::date)
+from (select jurisdiction, unnest(stages) as s from core.policies
+      where policy_id in (select key from core.dirty_keys('subject'))),
+     range(12) as r(k);
+
 create or replace macro marts.policy_velocity_of(as_of, src) as table
-with steps as (
+with dirty as (
+    -- With src 'dirty': the groups to recompute, and the months of the changes they count.
+    select key, key::json ->> 0 as jurisdiction, (key::json ->> 1)::date as month
+    from core.dirty_keys('policy_month') where src = 'dirty'
+),
+needed as (
+    select distinct d.jurisdiction, (d.month - to_months(k))::date as month from dirty d, range(12) as r(k)
+),
+steps as (
     select p.policy_id, p.jurisdiction, p.instrument,
            unnest(p.stages) as s, generate_subscripts(p.stages, 1) as step_number
     from core.policies_in(as_of, src) p
 ),
-changes as (
+every_change as (
     select jurisdiction, instrument, s.stage as stage, date_trunc('month', s.on)::date as month,
            step_number = 1 as is_first, policy_id
     from steps
+),
+changes as (
+    select * from every_change where src <> 'dirty'
+    union all
+    select c.* from every_change c semi join needed n
+        on n.jurisdiction is not distinct from c.jurisdiction and n.month = c.month
+    where src = 'dirty'
 ),
 per_row as (
     select jurisdiction, month, instrument, stage,
@@ -47,6 +77,7 @@ select r.jurisdiction, r.month, r.instrument, r.stage, r.changes, r.new_policies
        m.jurisdiction_changes, m.jurisdiction_changes_12m, r.policy_ids
 from per_row r
 join rolling m on m.jurisdiction is not distinct from r.jurisdiction and m.month = r.month
+where src <> 'dirty' or marts.policy_velocity_group(r.jurisdiction, r.month) in (select key from dirty)
 order by r.month, r.jurisdiction, r.instrument, r.stage;
 
 create or replace macro marts.policy_velocity_as_of(as_of) as table
