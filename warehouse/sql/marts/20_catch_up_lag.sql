@@ -48,16 +48,6 @@ group_steps as (
     where s.flop = f.day_max and (f.before_max is null or s.flop > f.before_max)
     qualify count(*) over (partition by s.comparison, s.grp, s.launched_on) = 1
 ),
-group_rivals as (
-    select s.comparison, s.model_id,
-           min(r.launched_on) as rival_on,
-           arg_min(r.model_id, (r.launched_on, r.model_id)) as rival_model_id,
-           arg_min(r.model, (r.launched_on, r.model_id)) as rival_model,
-           arg_min(r.flop, (r.launched_on, r.model_id)) as rival_flop
-    from group_steps s
-    join members r on r.comparison = s.comparison and r.grp = s.rival_group and r.flop >= s.flop
-    group by all
-),
 labs as (
     select model_id, model, organization_ids, launched_on, training_compute_flop as flop
     from core.models_in(as_of, src)
@@ -72,22 +62,30 @@ leader_steps as (
     from marts.frontier_timeline_in(as_of, src) f
     where f.is_compute_record and len(f.organization_ids) > 0
 ),
-leader_rivals as (
-    select s.comparison, s.model_id,
-           min(r.launched_on) as rival_on,
-           arg_min(r.model_id, (r.launched_on, r.model_id)) as rival_model_id,
-           arg_min(r.model, (r.launched_on, r.model_id)) as rival_model,
-           arg_min(r.flop, (r.launched_on, r.model_id)) as rival_flop
+-- The first model of the rival side to reach each step's compute: for the group
+-- comparisons, the other group; for a leading lab, any lab it is not part of.
+rival_candidates as (
+    select s.comparison, s.model_id, r.launched_on, r.model_id as rival_model_id, r.model, r.flop
+    from group_steps s
+    join members r on r.comparison = s.comparison and r.grp = s.rival_group and r.flop >= s.flop
+    union all
+    select s.comparison, s.model_id, r.launched_on, r.model_id, r.model, r.flop
     from leader_steps s
     join labs r on r.flop >= s.flop and not list_has_any(r.organization_ids, s.organization_ids)
+),
+rivals as (
+    select comparison, model_id,
+           min(launched_on) as rival_on,
+           arg_min(rival_model_id, (launched_on, rival_model_id)) as rival_model_id,
+           arg_min(model, (launched_on, rival_model_id)) as rival_model,
+           arg_min(flop, (launched_on, rival_model_id)) as rival_flop
+    from rival_candidates
     group by all
 ),
 steps as (
     select s.*, r.* exclude (comparison, model_id)
-    from group_steps s left join group_rivals r using (comparison, model_id)
-    union all
-    select s.*, r.* exclude (comparison, model_id)
-    from leader_steps s left join leader_rivals r using (comparison, model_id)
+    from (select * from group_steps union all by name select * from leader_steps) s
+    left join rivals r using (comparison, model_id)
 ),
 last_day as (select max(launched_on) as last_launch_on from core.models_in(as_of, src))
 select comparison, step_group, rival_group,
