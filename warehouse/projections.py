@@ -28,6 +28,7 @@ import duckdb
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+REFERENCE_TABLES = ("core.organization_registry", "core.model_alias_registry")
 ORGANIZATIONS_CSV = REFERENCE_DIR / "organizations.csv"
 MODEL_ALIASES_CSV = REFERENCE_DIR / "model_aliases.csv"
 END_OF_TIME = "infinity"
@@ -38,6 +39,8 @@ STATE_TABLES = (
     f"{STATE_SCHEMA}.amendments",
     f"{STATE_SCHEMA}.effective_events",
     f"{STATE_SCHEMA}.recomputed_effective_events",
+    f"{STATE_SCHEMA}.recomputed_mentions",
+    f"{STATE_SCHEMA}.recomputed_launches",
     f"{STATE_SCHEMA}.touched_subject_events",
     f"{STATE_SCHEMA}.organization_mentions",
     f"{STATE_SCHEMA}.model_launches",
@@ -45,7 +48,7 @@ STATE_TABLES = (
 CHECKPOINT_TABLE = f"{STATE_SCHEMA}.checkpoint"
 # Bumped when the refresh logic in this module changes what it writes: like a changed
 # .sql file, it makes the next refresh a full one.
-REFRESH_LOGIC_VERSION = "2"
+REFRESH_LOGIC_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -154,14 +157,14 @@ def _definition_files() -> list[Path]:
 
 
 def define_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every macro, and each projection's `<table>_in(as_of, src)` reader.
+    """Create every macro, and each `<name>_in(as_of, src)` reader (see _Reader).
 
     Macros are bound when created, so a table a later macro reads must exist first:
     after each file, its tables are created empty if missing (their shape is the
     macro's), then its reader. While the files are read, each reader names only its
-    table, so creating a macro binds against tables rather than against the whole
-    log-side tree of everything it reads (seconds); the readers that pick the macro
-    ('log') or the table ('state', 'dirty') are put in place at the end.
+    stored side (a table), so creating a macro binds against tables rather than against
+    the whole log-side tree of everything it reads (seconds); the full readers, that
+    pick the log or the stored side by `src`, are put in place at the end.
     """
     con.execute("create schema if not exists core; create schema if not exists marts")
     projections = {p.sql_file: p for p in CORE_TABLES + MART_TABLES}
@@ -173,54 +176,77 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
             continue
         if projection.table not in existing:
             con.execute(f"create table {projection.table} as select * from {projection.macro}('infinity') limit 0")
-        con.execute(_table_reader_sql(projection))
-    _restore_readers(con)
+        con.execute(_Reader.of(projection).stored_only_sql())
+    for reader in reversed(_READERS):
+        con.execute(reader.full_sql())
 
 
-def _reader_sql(projection: Projection) -> str:
-    """`<table>_in(as_of, src)`: the macro for 'log', the materialized table otherwise
-    (a mart reads the whole, already refreshed, core table)."""
-    return f"""create or replace macro {projection.table}_in(as_of, src) as table
-               select * from {projection.macro}(as_of) where src = 'log'
-               union all
-               select * from {projection.table} where src <> 'log'"""
+@dataclass(frozen=True)
+class _Reader:
+    """`<name>_in(as_of, src)`: what every definition reads another table through.
+
+    Its 'log' side recomputes the table from the log as of `as_of` (time travel); its
+    stored side reads what the refresh materialized (for a projection, the whole
+    table: a mart reads the whole, already refreshed, core table; for an intermediate
+    table, `<name>_stored(src)`, which for src 'dirty' keeps the rows of the keys marked
+    dirty). A macro is bound on every call, the branch a constant `src` prunes
+    included, so while tables are refreshed the readers name their stored side alone
+    (see _readers_on_tables).
+    """
+
+    name: str
+    log: str
+    stored: str
+
+    @classmethod
+    def of(cls, projection: Projection) -> _Reader:
+        return cls(projection.table, f"{projection.macro}(as_of)", projection.table)
+
+    def full_sql(self) -> str:
+        return f"""create or replace macro {self.name}_in(as_of, src) as table
+                   select * from {self.log} where src = 'log'
+                   union all
+                   select * from {self.stored} where src <> 'log'"""
+
+    def stored_only_sql(self) -> str:
+        return f"create or replace macro {self.name}_in(as_of, src) as table select * from {self.stored}"
 
 
-def _table_reader_sql(projection: Projection) -> str:
-    return f"create or replace macro {projection.table}_in(as_of, src) as table select * from {projection.table}"
-
-
-def _restore_readers(con: duckdb.DuckDBPyConnection) -> None:
-    # Deepest first: each binds while the readers it reaches still name only tables.
-    for projection in reversed(CORE_TABLES + MART_TABLES):
-        con.execute(_reader_sql(projection))
+# The intermediate tables' readers (`<name>(as_of)` from the log, `<name>_stored(src)`
+# materialized), then the projections', in the order they are defined: each reads only
+# readers before it, so putting the full ones back in reverse binds each against stored
+# sides only.
+_READERS: tuple[_Reader, ...] = tuple(
+    _Reader(name, f"{name}(as_of)", f"{name}_stored(src)")
+    for name in ("core.effective_events", "core.organization_mentions", "core.model_launches")
+) + tuple(_Reader.of(p) for p in CORE_TABLES + MART_TABLES)
 
 
 @contextmanager
 def _readers_on_tables(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> Iterator[None]:
-    """Within the refresh's transaction, point each `<table>_in` reader a definition calls at its table alone.
+    """Within the refresh's transaction, point each reader a definition calls at its stored side alone.
 
-    A macro is bound on every call, the branch a constant `src` prunes included: every
-    mart would bind the log-side tree of each table it reads (about 0.5 s per refresh,
-    whatever the size of the change). Readers that name only the table bind in
-    microseconds. The readers are put back before the transaction commits (deepest
-    first, so each binds against tables, not trees), and a failure rolls them back.
+    Otherwise every statement would bind the log-side tree of each table it reads
+    (tens of ms per statement, whatever the size of the change); readers that name
+    only their stored side bind in microseconds. The full readers are put back before
+    the transaction commits (each against stored sides only, see _READERS), and a
+    failure rolls them back.
     """
     read = _readers_read()
     with timer.step("readers"):
-        for projection in read:
-            con.execute(_table_reader_sql(projection))
+        for reader in read:
+            con.execute(reader.stored_only_sql())
     yield
     with timer.step("readers"):
-        for projection in reversed(read):
-            con.execute(_reader_sql(projection))
+        for reader in reversed(read):
+            con.execute(reader.full_sql())
 
 
-def _readers_read() -> tuple[Projection, ...]:
-    """The projections whose reader some definition calls: only those bind during a
-    refresh (binding a full reader again costs up to 25 ms; products' is read by none)."""
+def _readers_read() -> tuple[_Reader, ...]:
+    """The readers some definition calls: only those bind during a refresh (binding a
+    full reader again costs milliseconds; products' is read by none)."""
     text = "".join(path.read_text() for path in _definition_files())
-    return tuple(p for p in CORE_TABLES + MART_TABLES if f"{p.table}_in(" in text)
+    return tuple(r for r in _READERS if f"{r.name}_in(" in text.replace(f"macro {r.name}_in(", ""))
 
 
 def materialize(
@@ -318,12 +344,12 @@ def _checkpoint(con: duckdb.DuckDBPyConnection) -> tuple[int, str, str] | None:
 
 
 def _missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    required = {p.table for p in CORE_TABLES + MART_TABLES} | set(STATE_TABLES) | {CHECKPOINT_TABLE}
+    required = {p.table for p in CORE_TABLES + MART_TABLES} | set(STATE_TABLES) | set(REFERENCE_TABLES) | {CHECKPOINT_TABLE}
     return sorted(required - _existing_tables(con))
 
 
 def _readers_defined(con: duckdb.DuckDBPyConnection) -> bool:
-    expected = {f"{p.table.split('.')[1]}_in" for p in CORE_TABLES + MART_TABLES}
+    expected = {f"{r.name.split('.')[1]}_in" for r in _READERS}
     rows = con.execute(
         "select distinct function_name from duckdb_functions() where function_type = 'table_macro'"
     ).fetchall()
@@ -468,12 +494,14 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
     con.execute("begin transaction")
     try:
         with timer.step("checkpoint"):
-            load_reference(con)
             reason = "forced" if force_full else _why_full(con, fingerprint)
             head = _log_head(con)
         if reason:
             applied = head
             with timer.step("define"):
+                # (An incremental refresh keeps the reference tables: the checkpoint's
+                # fingerprint covers the files they were loaded from.)
+                load_reference(con)
                 _ensure_definitions(con, fingerprint)
             with _readers_on_tables(con, timer):
                 _refresh_full(con, timer)

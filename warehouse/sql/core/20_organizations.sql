@@ -76,14 +76,21 @@ select * from core.organization_mentions_of(as_of, 'log');
 create table if not exists projection_state.organization_mentions as
 select * from core.organization_mentions('infinity') limit 0;
 
--- With src 'dirty': the mentions of the organizations a refresh touches.
-create or replace macro core.organization_mentions_in(as_of, src) as table
-select * from core.organization_mentions(as_of) where src = 'log'
-union all
+-- The mentions an incremental refresh recomputed (those of the dirty events).
+create table if not exists projection_state.recomputed_mentions as
+select * from core.organization_mentions('infinity') limit 0;
+
+-- The stored side of core.organization_mentions_in (see core.effective_events_stored);
+-- with src 'dirty', the mentions of the organizations a refresh touches.
+create or replace macro core.organization_mentions_stored(src) as table
 select * from projection_state.organization_mentions where src = 'state'
 union all
 select * from projection_state.organization_mentions
 where src = 'dirty' and org_id in (select key from core.dirty_keys('org'));
+
+-- The reader the definitions call, stored side only while the files are read (binding
+-- against it is cheap); define_macros adds the 'log' side (core.organization_mentions) at the end.
+create or replace macro core.organization_mentions_in(as_of, src) as table select * from core.organization_mentions_stored(src);
 
 create or replace macro core.organizations_of(as_of, src) as table
 with registry as (
