@@ -42,6 +42,7 @@ STATE_TABLES = (
     f"{STATE_SCHEMA}.recomputed_mentions",
     f"{STATE_SCHEMA}.recomputed_launches",
     f"{STATE_SCHEMA}.touched_subject_events",
+    f"{STATE_SCHEMA}.subjects",
     f"{STATE_SCHEMA}.organization_mentions",
     f"{STATE_SCHEMA}.model_launches",
 )
@@ -125,6 +126,12 @@ KEYED_MARTS: dict[str, KeyedMart] = {
         columns=("org_id",),
         touched="marts.release_cadence_touched_groups()",
         scope="null",  # (an organization's rows depend on its own launches only)
+    ),
+    "marts.release_cadence_yearly": KeyedMart(
+        kind="cadence_org",  # (the groups of marts.release_cadence, marked once for both)
+        columns=("org_id",),
+        touched="marts.release_cadence_touched_groups()",
+        scope="marts.release_cadence_yearly_last_year()",
     ),
     "marts.policy_velocity": KeyedMart(
         kind="policy_month",
@@ -415,19 +422,26 @@ def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, ti
         con.execute("set variable projected_position = ?", [after_position])
         con.execute((REFRESH_DIR / "incremental.sql").read_text())
     with timer.step("keyed marts"):
-        scopes_before = {table: _mark_touched_groups(con, mart) for table, mart in KEYED_MARTS.items()}
+        scopes_before = _mark_touched_groups(con)
     for projection in CORE_TABLES:
         with timer.step(projection.table):
             _refresh_core_keys(con, projection)
     with timer.step("keyed marts"):
-        scopes_after = {table: _mark_touched_groups(con, mart) for table, mart in KEYED_MARTS.items()}
+        scopes_after = _mark_touched_groups(con)
     return {table for table in KEYED_MARTS if scopes_before[table] == scopes_after[table]}
 
 
-def _mark_touched_groups(con: duckdb.DuckDBPyConnection, mart: KeyedMart) -> object:
-    """Mark the mart groups of the touched core rows; returns the mart's scope."""
-    con.execute(f"insert into {STATE_SCHEMA}.dirty select ?, * from {mart.touched}", [mart.kind])
-    return con.execute(f"select {mart.scope}").fetchall()[0][0]
+def _mark_touched_groups(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """Mark the groups of every keyed mart that the touched core rows fall in; returns
+    each mart's scope. (One statement for all of them: each costs its planning.)"""
+    touched = {mart.kind: mart.touched for mart in KEYED_MARTS.values()}
+    con.execute(
+        f"insert into {STATE_SCHEMA}.dirty "
+        + " union all ".join(f"select ${i + 1}, * from {macro}" for i, macro in enumerate(touched.values())),
+        list(touched),
+    )
+    scopes = con.execute("select " + ", ".join(mart.scope for mart in KEYED_MARTS.values())).fetchall()[0]
+    return dict(zip(KEYED_MARTS, scopes, strict=True))
 
 
 def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection) -> None:

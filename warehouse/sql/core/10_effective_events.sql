@@ -91,6 +91,11 @@ create or replace macro core.effective_events_in(as_of, src) as table select * f
 create table if not exists projection_state.touched_subject_events as
 select * from core.effective_events('infinity') limit 0;
 
+-- The subjects with materialized events other than launches (perhaps retracted since):
+-- a touched subject not among them has only recomputed events, so incremental.sql looks
+-- up the materialized events of the others only.
+create table if not exists projection_state.subjects (subject varchar not null);
+
 create or replace macro core.subject_events_in(as_of, src) as table
 select * from core.effective_events_in(as_of, core.all_rows_of(src)) where src <> 'dirty'
 union all

@@ -92,6 +92,21 @@ where src = 'dirty' and org_id in (select key from core.dirty_keys('org'));
 -- against it is cheap); define_macros adds the 'log' side (core.organization_mentions) at the end.
 create or replace macro core.organization_mentions_in(as_of, src) as table select * from core.organization_mentions_stored(src);
 
+-- The mentions of the events core.subject_events_in gives (allegations' accusers and
+-- accused, products' developers): with src 'dirty', the recomputed ones and those of the
+-- touched subjects' other events, rather than every mention looked up by event. (The
+-- variable, set by incremental.sql, says whether there are such other events: the
+-- planner drops the lookup when there are none, which a join would not.)
+create or replace macro core.subject_mentions_in(as_of, src) as table
+select * from core.organization_mentions_in(as_of, core.all_rows_of(src)) where src <> 'dirty'
+union all
+select * from projection_state.organization_mentions
+where src = 'dirty' and getvariable('stored_subject_events') and event_id in (
+    select event_id from projection_state.touched_subject_events
+    where event_id not in (select key from core.dirty_keys('event')))
+union all
+select * from projection_state.recomputed_mentions where src = 'dirty';
+
 create or replace macro core.organizations_of(as_of, src) as table
 with registry as (
     select * from core.organization_registry

@@ -41,8 +41,8 @@ allegations as (
           in (select key from core.dirty_keys('allegation_edge'))
 ),
 last_quarter as (
-    select max(date_trunc('quarter', h.on))::date as q
-    from (select unnest(history) as h from every_edge)
+    -- (the latest step of any allegation: its last_update_on is its history's latest date)
+    select date_trunc('quarter', max(last_update_on))::date as q from core.allegations_in(as_of, src)
 ),
 grid as (
     select a.*,

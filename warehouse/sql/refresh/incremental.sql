@@ -63,10 +63,26 @@ insert into projection_state.dirty
 select 'stored_model', model_id from core.models where model_id in (select key from core.dirty_keys('model'));
 
 -- Every event of the subjects touched, for the core tables keyed by subject (launches are
--- keyed by model, through projection_state.model_launches).
+-- keyed by model, through projection_state.model_launches): looked up only for the
+-- subjects with materialized events; the others' are all recomputed.
+insert into projection_state.dirty
+select 'stored_subject', subject from projection_state.subjects
+where subject in (select key from core.dirty_keys('subject'));
+
 delete from projection_state.touched_subject_events;
 insert into projection_state.touched_subject_events
 select * from projection_state.effective_events
 where position in (  -- (found on narrow columns first, so only those rows' payloads are read)
     select position from projection_state.effective_events
-    where event_type <> 'model.launched' and subject in (select key from core.dirty_keys('subject')));
+    where event_type <> 'model.launched' and subject in (select key from core.dirty_keys('stored_subject')))
+union all
+select * from projection_state.recomputed_effective_events
+where event_type <> 'model.launched' and subject not in (select key from core.dirty_keys('stored_subject'));
+
+set variable stored_subject_events = exists (
+    select 1 from projection_state.touched_subject_events
+    where event_id not in (select key from core.dirty_keys('event')));
+
+insert into projection_state.subjects
+select distinct subject from projection_state.recomputed_effective_events
+where event_type <> 'model.launched' and subject not in (select key from core.dirty_keys('stored_subject'));
