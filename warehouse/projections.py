@@ -490,9 +490,9 @@ def _write_checkpoint(con: duckdb.DuckDBPyConnection, position: int, fingerprint
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    return {
-        p.table: con.execute(f"select count(*) from {p.table}").fetchall()[0][0] for p in CORE_TABLES + MART_TABLES
-    }
+    tables = [p.table for p in CORE_TABLES + MART_TABLES]
+    counts = con.execute("select " + ", ".join(f"(select count(*) from {t})" for t in tables)).fetchall()[0]
+    return dict(zip(tables, counts, strict=True))
 
 
 def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = False) -> RefreshReport:

@@ -17,6 +17,8 @@ where core.name_key(alias) <> '';
 -- countries pair up with its organizations or name a single country.
 create or replace macro core.organization_mentions_of(as_of, src) as table
 with events as (select * from core.effective_events_in(as_of, src)),
+-- (computed once, for the three lookups below: about 10 ms each time)
+aliases as materialized (select * from core.organization_aliases()),
 named as (
     select event_id, event_type, occurred_at, role, raw_name, ordinal, countries, n_named
     from (
@@ -43,8 +45,8 @@ whole as (
     select n.*, coalesce(a.org_id, plain.org_id) as org_id,
            trim(regexp_replace(n.raw_name, '\s*\([^)]*\)', '', 'g')) as plain_name
     from named n
-    left join core.organization_aliases() a on a.alias_key = core.name_key(n.raw_name)
-    left join core.organization_aliases() plain
+    left join aliases a on a.alias_key = core.name_key(n.raw_name)
+    left join aliases plain
         on plain.alias_key = core.name_key(regexp_replace(n.raw_name, '\s*\([^)]*\)', '', 'g'))
 ),
 parts as (
@@ -56,7 +58,7 @@ resolved as (
     select * exclude (plain_name) from whole where org_id is not null
     union all by name
     select p.*, coalesce(a.org_id, core.slug(p.raw_name)) as org_id
-    from parts p left join core.organization_aliases() a on a.alias_key = core.name_key(p.raw_name)
+    from parts p left join aliases a on a.alias_key = core.name_key(p.raw_name)
     where trim(p.raw_name) <> ''
 )
 select r.event_id, r.event_type, r.occurred_at, r.role, r.raw_name, r.org_id,
