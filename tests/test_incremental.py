@@ -231,3 +231,40 @@ def test_an_organization_renamed_by_other_events_moves_its_release_cadence(store
         assert con.execute("select events from core.organizations where org_id = 'foo-labs'").fetchall() == [(4,)]
         for p in CORE_TABLES + MART_TABLES:
             assert _differences(con, p.table, p.macro) == 0, p.table
+
+
+def _launch(ref: str, day: str, org: str = "OpenAI") -> dict[str, Any]:
+    return {"event_type": "model.launched", "schema_version": 2, "occurred_at": day, "source": "test",
+            "source_ref": ref, "payload": {"model": ref.upper(), "organizations": [org]}}
+
+
+def test_marts_kept_by_quarter_and_organization_move_where_launches_move(store):
+    """marts.concentration is kept by quarter and marts.release_cadence_yearly by
+    organization: a launch corrected into another quarter moves both quarters, a
+    retraction empties one (its row stays in the grid), a new launch adds to a third;
+    the span of quarters and the last year stay, so both are refreshed by group."""
+    first = [_launch(f"m{k}", day) for k, day in enumerate(
+        ["2023-01-10", "2024-02-10", "2024-05-10", "2024-08-10", "2024-11-10", "2025-02-10"])]
+    # (the last year with a launch is another organization's: each grid runs to it)
+    first += [_launch("g1", "2026-03-10", "Google DeepMind"), _launch("f1", "2024-02-20", "Foo Labs")]
+    _append(store, first, 0)
+    assert _refresh(store).mode == "full"
+    second = [
+        _launch("f2", "2024-11-20", "Foo Labs"),
+        {"event_type": "event.corrected", "occurred_at": "2026-01-15", "source": "test-fix", "source_ref": "fix/1",
+         "payload": {"target_event_id": _event_id(first[2]), "reason": "moved", "occurred_at": "2024-09-03",
+                     "occurred_precision": "day", "changes": {"parameters": 1e9}}},
+        {"event_type": "event.retracted", "occurred_at": "2026-01-15", "source": "test-fix", "source_ref": "fix/2",
+         "payload": {"target_event_id": _event_id(first[5]), "reason": "wrong"}},
+    ]
+    _append(store, second, 1)
+    with store.writer() as con:
+        report = refresh_projections(con)
+        assert report.mode == "incremental"
+        assert {"marts.concentration", "marts.release_cadence_yearly"} <= set(report.by_key), report.by_key
+        # 2025Q1 lost its only launch: still in the grid, with no index.
+        assert con.execute(
+            "select launches, hhi_organizations from marts.concentration where quarter = '2025-01-01'"
+        ).fetchall() == [(0, None)]
+        for p in CORE_TABLES + MART_TABLES:
+            assert _differences(con, p.table, p.macro) == 0, p.table

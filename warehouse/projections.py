@@ -133,6 +133,12 @@ KEYED_MARTS: dict[str, KeyedMart] = {
         touched="marts.release_cadence_touched_groups()",
         scope="marts.release_cadence_yearly_last_year()",
     ),
+    "marts.concentration": KeyedMart(
+        kind="concentration_quarter",
+        columns=("quarter",),
+        touched="marts.concentration_touched_quarters()",
+        scope="marts.concentration_span()",
+    ),
     "marts.policy_velocity": KeyedMart(
         kind="policy_month",
         columns=("jurisdiction", "month"),
@@ -302,6 +308,8 @@ class RefreshReport:
     reason: str = ""
     # Wall-clock seconds per step (intermediate tables, each core table, each mart).
     seconds: dict[str, float] = field(default_factory=dict)
+    # The marts an incremental refresh recomputed by group (see KEYED_MARTS), not whole.
+    by_key: tuple[str, ...] = ()
 
 
 class _StepTimer:
@@ -505,6 +513,7 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
     """
     fingerprint = definitions_fingerprint()
     timer = _StepTimer()
+    by_key: set[str] = set()
     con.execute("begin transaction")
     try:
         with timer.step("checkpoint"):
@@ -535,4 +544,7 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
     except BaseException:
         con.execute("rollback")
         raise
-    return RefreshReport("full" if reason else "incremental", applied, head, counts, reason, timer.seconds)
+    return RefreshReport(
+        "full" if reason else "incremental", applied, head, counts, reason, timer.seconds,
+        tuple(p.table for p in MART_TABLES if p.table in by_key),
+    )

@@ -18,7 +18,8 @@ create or replace macro marts.release_cadence_yearly_of(as_of, src) as table
 with every_row as (select * from marts.release_cadence_in(as_of, src)),
 cadence as (
     select * from every_row
-    where src <> 'dirty' or marts.release_cadence_group(org_id) in (select key from core.dirty_keys('cadence_org'))
+    -- (an org_id is never NULL: matched to the group's one column, not a key built per row)
+    where src <> 'dirty' or org_id in (select key::json ->> 0 from core.dirty_keys('cadence_org'))
 ),
 spans as (
     select org_id, any_value(organization) as organization, any_value(country) as country,
