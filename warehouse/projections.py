@@ -28,7 +28,8 @@ import duckdb
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
-REFERENCE_TABLES = ("core.organization_registry", "core.model_alias_registry")
+# The reference tables, and the alias keys define_macros derives from the registry.
+REFERENCE_TABLES = ("core.organization_registry", "core.model_alias_registry", "projection_state.organization_alias_keys")
 ORGANIZATIONS_CSV = REFERENCE_DIR / "organizations.csv"
 MODEL_ALIASES_CSV = REFERENCE_DIR / "model_aliases.csv"
 END_OF_TIME = "infinity"

@@ -9,6 +9,11 @@ from (
 )
 where core.name_key(alias) <> '';
 
+-- Materialized with the definitions (the registry is loaded from files the definitions'
+-- fingerprint covers, so a refresh that keeps the definitions keeps the registry):
+-- every statement that resolves names looks them up, and computing them costs ~10 ms.
+create or replace table projection_state.organization_alias_keys as select * from core.organization_aliases();
+
 -- One row per (event, organization named in it). A name is resolved whole first
 -- ("Tsinghua KEG" -> Tsinghua University); a name that is not known whole is split on
 -- ',', '&', ';', '/' and ' and ' ("Tsinghua KEG & Zhipu" -> both; "DeepSeek, Moonshot AI,
@@ -17,8 +22,7 @@ where core.name_key(alias) <> '';
 -- countries pair up with its organizations or name a single country.
 create or replace macro core.organization_mentions_of(as_of, src) as table
 with events as (select * from core.effective_events_in(as_of, src)),
--- (computed once, for the three lookups below: about 10 ms each time)
-aliases as materialized (select * from core.organization_aliases()),
+aliases as (select * from projection_state.organization_alias_keys),
 named as (
     select event_id, event_type, occurred_at, role, raw_name, ordinal, countries, n_named
     from (
