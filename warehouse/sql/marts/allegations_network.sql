@@ -48,8 +48,15 @@ allegations as (
     where src = 'dirty'
 ),
 last_quarter as (
-    -- (the latest step of any allegation: its last_update_on is its history's latest date)
-    select date_trunc('quarter', max(last_update_on))::date as q from core.allegations_in(as_of, src)
+    -- The quarter of the latest step of any allegation: with src 'dirty', from each
+    -- allegation's last_update_on (its history's latest date) rather than from every
+    -- history; the other builds unnest the histories they have at hand anyway (reading
+    -- core.allegations again there plans worse: +0.5 s on a full build at 1M events).
+    select * from (select max(date_trunc('quarter', h.on))::date as q from (select unnest(history) as h from every_edge))
+    where src <> 'dirty'
+    union all
+    select * from (select date_trunc('quarter', max(last_update_on))::date as q from core.allegations_in(as_of, src))
+    where src = 'dirty'
 ),
 grid as (
     select a.*,
