@@ -268,3 +268,27 @@ def test_marts_kept_by_quarter_and_organization_move_where_launches_move(store):
         ).fetchall() == [(0, None)]
         for p in CORE_TABLES + MART_TABLES:
             assert _differences(con, p.table, p.macro) == 0, p.table
+
+
+def test_a_batch_of_new_subjects_reads_no_materialized_rows_and_still_equals_the_log(store):
+    """The common case the refresh is fast for (as in `make bench`): a batch whose events
+    are all new, with corrections and retractions of its own events only, touches no
+    event, model or subject with materialized rows, so none is looked up; the tables
+    still equal the log's."""
+    first, later = EventGenerator(3), EventGenerator(4, start=10**6)
+    _append(store, [first.record() for _ in range(150)], 0)
+    assert _refresh(store).mode == "full"
+    batch = [later.record(recent=True) for _ in range(150)]
+    assert {r["event_type"] for r in batch} >= {"allegation.made", "allegation.updated", "policy.changed",
+                                                 "product.released", "event.corrected", "model.launched"}
+    _append(store, batch, 1)
+    with store.writer() as con:
+        assert refresh_projections(con).mode == "incremental"
+        stored = con.execute(
+            f"""select kind, count(*) from {projections.STATE_SCHEMA}.dirty
+                where kind in ('stored_event', 'stored_model', 'stored_subject') group by all"""
+        ).fetchall()
+        assert stored == []
+        assert con.execute("select getvariable('stored_subject_events')").fetchall() == [(False,)]
+        for p in CORE_TABLES + MART_TABLES:
+            assert _differences(con, p.table, p.macro) == 0, p.table
