@@ -431,24 +431,36 @@ def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, ti
         con.execute("set variable projected_position = ?", [after_position])
         con.execute((REFRESH_DIR / "incremental.sql").read_text())
     with timer.step("keyed marts"):
-        scopes_before = _mark_touched_groups(con)
+        scopes_before = _mark_touched_groups(con, as_they_were=True)
     for projection in CORE_TABLES:
         with timer.step(projection.table):
             _refresh_core_keys(con, projection)
     with timer.step("keyed marts"):
-        scopes_after = _mark_touched_groups(con)
+        scopes_after = _mark_touched_groups(con, as_they_were=False)
     return {table for table in KEYED_MARTS if scopes_before[table] == scopes_after[table]}
 
 
-def _mark_touched_groups(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool) -> dict[str, object]:
     """Mark the groups of every keyed mart that the touched core rows fall in; returns
-    each mart's scope. (One statement for all of them: each costs its planning.)"""
+    each mart's scope. (One statement for all of them: each costs its planning.)
+
+    Before the core tables are refreshed (`as_they_were`), only touched rows that
+    existed count, and a touched model or subject had a row only if it had materialized
+    events (the 'stored_model' and 'stored_subject' keys of incremental.sql); the
+    organizations' rows match the marts until then (release_cadence's renames). So a
+    batch of new models and subjects skips that pass.
+    """
     touched = {mart.kind: mart.touched for mart in KEYED_MARTS.values()}
-    con.execute(
-        f"insert into {STATE_SCHEMA}.dirty "
-        + " union all ".join(f"select ${i + 1}, * from {macro}" for i, macro in enumerate(touched.values())),
-        list(touched),
-    )
+    if as_they_were and not con.execute(
+        f"select exists (select 1 from {STATE_SCHEMA}.dirty where kind in ('stored_model', 'stored_subject'))"
+    ).fetchall()[0][0]:
+        touched = {}
+    if touched:
+        con.execute(
+            f"insert into {STATE_SCHEMA}.dirty "
+            + " union all ".join(f"select ${i + 1}, * from {macro}" for i, macro in enumerate(touched.values())),
+            list(touched),
+        )
     scopes = con.execute("select " + ", ".join(mart.scope for mart in KEYED_MARTS.values())).fetchall()[0]
     return dict(zip(KEYED_MARTS, scopes, strict=True))
 
