@@ -25,7 +25,8 @@ with log as (
     where src = 'dirty' and position in (
         select position from events.log where position > getvariable('projected_position')
         union all
-        select position from events.log where event_id in (select key from core.dirty_keys('stored_event'))
+        select position from events.log
+        where getvariable('stored_events') and event_id in (select key from core.dirty_keys('stored_event'))
         union all
         select position from projection_state.amendments
         where position <= getvariable('projected_position')

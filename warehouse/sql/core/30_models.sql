@@ -32,7 +32,7 @@ create or replace macro core.model_launches_stored(src) as table
 select * from projection_state.model_launches where src = 'state'
 union all
 select * from projection_state.model_launches
-where src = 'dirty' and model_id in (select key from core.dirty_keys('stored_model'))
+where src = 'dirty' and getvariable('stored_models') and model_id in (select key from core.dirty_keys('stored_model'))
 union all
 select * from projection_state.recomputed_launches
 where src = 'dirty' and model_id in (select key from core.dirty_keys('model'))
@@ -49,7 +49,7 @@ create or replace macro core.launch_mentions_in(as_of, src) as table
 select * from core.organization_mentions_in(as_of, core.all_rows_of(src)) where src <> 'dirty'
 union all
 select * from projection_state.organization_mentions
-where src = 'dirty' and event_id in (
+where src = 'dirty' and getvariable('stored_models') and event_id in (
     select event_id from projection_state.model_launches
     where model_id in (select key from core.dirty_keys('stored_model')))
 union all
