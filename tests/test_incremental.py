@@ -239,10 +239,11 @@ def _launch(ref: str, day: str, org: str = "OpenAI") -> dict[str, Any]:
 
 
 def test_marts_kept_by_quarter_and_organization_move_where_launches_move(store):
-    """marts.concentration is kept by quarter and marts.release_cadence_yearly by
-    organization: a launch corrected into another quarter moves both quarters, a
-    retraction empties one (its row stays in the grid), a new launch adds to a third;
-    the span of quarters and the last year stay, so both are refreshed by group."""
+    """marts.concentration is kept by quarter, marts.releases_monthly by month (from the
+    earliest touched) and marts.release_cadence_yearly by organization: a launch
+    corrected into another quarter moves both quarters, a retraction empties one (its
+    row stays in the grid), a new launch adds to a third; the span of quarters, the last
+    month and the last year stay, so all three are refreshed by group."""
     first = [_launch(f"m{k}", day) for k, day in enumerate(
         ["2023-01-10", "2024-02-10", "2024-05-10", "2024-08-10", "2024-11-10", "2025-02-10"])]
     # (the last year with a launch is another organization's: each grid runs to it)
@@ -261,7 +262,7 @@ def test_marts_kept_by_quarter_and_organization_move_where_launches_move(store):
     with store.writer() as con:
         report = refresh_projections(con)
         assert report.mode == "incremental"
-        assert {"marts.concentration", "marts.release_cadence_yearly"} <= set(report.by_key), report.by_key
+        assert {"marts.concentration", "marts.release_cadence_yearly", "marts.releases_monthly"} <= set(report.by_key)
         # 2025Q1 lost its only launch: still in the grid, with no index.
         assert con.execute(
             "select launches, hhi_organizations from marts.concentration where quarter = '2025-01-01'"

@@ -134,6 +134,12 @@ KEYED_MARTS: dict[str, KeyedMart] = {
         touched="marts.release_cadence_touched_groups()",
         scope="marts.release_cadence_yearly_last_year()",
     ),
+    "marts.releases_monthly": KeyedMart(
+        kind="launch_month",
+        columns=("month",),
+        touched="marts.launch_months_touched()",
+        scope="marts.releases_monthly_scope()",
+    ),
     "marts.concentration": KeyedMart(
         kind="concentration_quarter",
         columns=("quarter",),
