@@ -111,7 +111,7 @@ class KeyedMart:
 
     kind: str  # the kind of key in projection_state.dirty: a JSON list of the group's columns
     columns: tuple[str, ...]  # the mart's columns that make a group
-    touched: str  # a table macro: the groups of the touched core rows, as they stand
+    touched: str  # a table macro: the groups of the touched core rows, as they stand (one per kind)
     scope: str  # a scalar SQL expression; when it changes, the whole mart is recomputed
 
 
