@@ -294,3 +294,35 @@ def test_a_batch_of_new_subjects_reads_no_materialized_rows_and_still_equals_the
         assert con.execute("select getvariable('stored_subject_events')").fetchall() == [(False,)]
         for p in CORE_TABLES + MART_TABLES:
             assert _differences(con, p.table, p.macro) == 0, p.table
+
+
+def test_frontier_timeline_kept_by_day_moves_the_record_before_the_touched_days(store):
+    """marts.frontier_timeline is recomputed from the earliest touched launch date on,
+    plus the last compute record before it: a new record after it ends that record's
+    hold (held_until), and a correction that lowers a later record's compute reorders
+    the records after it; the last launch date stays, so it is refreshed by day."""
+    def launch(ref: str, day: str, flop: float) -> dict[str, Any]:
+        record = _launch(ref, day)
+        record["payload"]["training_compute_flop"] = flop
+        return record
+
+    first = [launch("a", "2023-01-10", 1e22), launch("b", "2023-06-10", 1e23), launch("c", "2024-03-10", 1e24),
+             launch("d", "2024-09-10", 5e23), launch("e", "2025-01-10", 1e25), launch("z", "2026-03-10", 1e20)]
+    _append(store, first, 0)
+    assert _refresh(store).mode == "full"
+    second = [
+        launch("n", "2024-06-10", 2e24),  # a record after c: c's hold ends there
+        {"event_type": "event.corrected", "occurred_at": "2026-01-15", "source": "test-fix", "source_ref": "fix/1",
+         "payload": {"target_event_id": _event_id(first[4]), "reason": "revised",
+                     "changes": {"training_compute_flop": 1e24}}},  # e no longer a record
+    ]
+    _append(store, second, 1)
+    with store.writer() as con:
+        report = refresh_projections(con)
+        assert report.mode == "incremental"
+        assert "marts.frontier_timeline" in report.by_key, report.by_key
+        assert con.execute(
+            "select held_until from marts.frontier_timeline where model_id = 'c'"
+        ).fetchall() == [(dt.date(2024, 6, 10),)]
+        for p in CORE_TABLES + MART_TABLES:
+            assert _differences(con, p.table, p.macro) == 0, p.table

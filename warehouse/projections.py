@@ -116,6 +116,12 @@ class KeyedMart:
 
 
 KEYED_MARTS: dict[str, KeyedMart] = {
+    "marts.frontier_timeline": KeyedMart(
+        kind="frontier_day",
+        columns=("launched_on",),
+        touched="marts.frontier_timeline_touched_days()",
+        scope="marts.frontier_timeline_last_launch()",
+    ),
     "marts.allegations_network": KeyedMart(
         kind="allegation_edge",
         columns=("accuser_org_id", "accuser", "accused_org_id", "accused", "kind"),
