@@ -146,12 +146,6 @@ KEYED_MARTS: dict[str, KeyedMart] = {
         touched="marts.launch_months_touched()",
         scope="marts.releases_monthly_scope()",
     ),
-    "marts.releases_monthly_by_country": KeyedMart(
-        kind="launch_month",  # (the months of marts.releases_monthly, marked once for both)
-        columns=("month",),
-        touched="marts.launch_months_touched()",
-        scope="marts.releases_monthly_by_country_last_month()",
-    ),
     "marts.concentration": KeyedMart(
         kind="concentration_quarter",
         columns=("quarter",),

@@ -4,36 +4,18 @@
 -- last month in the data, so rolling windows count calendar months. A model developed
 -- in two countries counts once for each; a model whose country is unknown is left out.
 -- Dates known only to the month or year sit on the first day of that month or year.
-
--- Kept by month as marts.releases_monthly is (kind 'launch_month', see releases_monthly.sql),
--- unless the last month of its grid moves.
-create or replace macro marts.releases_monthly_by_country_last_month() as
-    (select max(date_trunc('month', launched_on)) from core.models where len(countries) > 0);
-
 create or replace macro marts.releases_monthly_by_country_of(as_of, src) as table
-with dirty as (
-    select (key::json ->> 0)::date as month from core.dirty_keys('launch_month') where src = 'dirty'
-),
--- The first month the grid needs ('-infinity' unless src is 'dirty').
-grid_start as (
-    select coalesce((select min(month) - interval 11 month from dirty), '-infinity'::date)::date as month
-),
-launches as (
+with launches as (
     select date_trunc('month', m.launched_on)::date as month,
            unnest(list_distinct(m.countries)) as country,
            m.launch_precision
     from core.models_in(as_of, src) m
     where len(m.countries) > 0 and m.launched_on is not null
 ),
-spans as (
-    select country, min(month) as first_month,
-           count(*) filter (where month < (select month from grid_start)) as launches_before
-    from launches group by country
-),
+spans as (select country, min(month) as first_month from launches group by country),
 grid as (
-    select s.country, s.launches_before,
-           unnest(generate_series(greatest(s.first_month, (select month from grid_start)),
-                                  (select max(month) from launches), interval 1 month))::date as month
+    select s.country,
+           unnest(generate_series(s.first_month, (select max(month) from launches), interval 1 month))::date as month
     from spans s
 ),
 counts as (
@@ -42,7 +24,7 @@ counts as (
     from launches group by country, month
 ),
 dense as (
-    select g.month, g.country, g.launches_before,
+    select g.month, g.country,
            coalesce(c.launches, 0) as launches,
            coalesce(c.launches_day_precision, 0) as launches_day_precision
     from grid g left join counts c using (country, month)
@@ -50,10 +32,9 @@ dense as (
 select month, country, launches, launches_day_precision,
        (sum(launches) over (partition by country order by month rows between 2 preceding and current row))::bigint as rolling_3m,
        (sum(launches) over (partition by country order by month rows between 11 preceding and current row))::bigint as rolling_12m,
-       (launches_before + sum(launches) over (partition by country order by month rows between unbounded preceding and current row))::bigint as cumulative,
+       (sum(launches) over (partition by country order by month rows between unbounded preceding and current row))::bigint as cumulative,
        coalesce(launches / nullif(sum(launches) over (partition by month), 0), 0)::double as share_of_month
 from dense
-qualify src <> 'dirty' or month in (select month from dirty)
 order by month, country;
 
 create or replace macro marts.releases_monthly_by_country_as_of(as_of) as table
