@@ -231,3 +231,97 @@ def test_an_organization_renamed_by_other_events_moves_its_release_cadence(store
         assert con.execute("select events from core.organizations where org_id = 'foo-labs'").fetchall() == [(4,)]
         for p in CORE_TABLES + MART_TABLES:
             assert _differences(con, p.table, p.macro) == 0, p.table
+
+
+def _launch(ref: str, day: str, org: str = "OpenAI") -> dict[str, Any]:
+    return {"event_type": "model.launched", "schema_version": 2, "occurred_at": day, "source": "test",
+            "source_ref": ref, "payload": {"model": ref.upper(), "organizations": [org]}}
+
+
+def test_marts_kept_by_quarter_and_organization_move_where_launches_move(store):
+    """marts.concentration is kept by quarter, marts.releases_monthly by month (from the
+    earliest touched) and marts.release_cadence_yearly by organization: a launch
+    corrected into another quarter moves both quarters, a retraction empties one (its
+    row stays in the grid), a new launch adds to a third; the span of quarters, the last
+    month and the last year stay, so all three are refreshed by group."""
+    first = [_launch(f"m{k}", day) for k, day in enumerate(
+        ["2023-01-10", "2024-02-10", "2024-05-10", "2024-08-10", "2024-11-10", "2025-02-10"])]
+    # (the last year with a launch is another organization's: each grid runs to it)
+    first += [_launch("g1", "2026-03-10", "Google DeepMind"), _launch("f1", "2024-02-20", "Foo Labs")]
+    _append(store, first, 0)
+    assert _refresh(store).mode == "full"
+    second = [
+        _launch("f2", "2024-11-20", "Foo Labs"),
+        {"event_type": "event.corrected", "occurred_at": "2026-01-15", "source": "test-fix", "source_ref": "fix/1",
+         "payload": {"target_event_id": _event_id(first[2]), "reason": "moved", "occurred_at": "2024-09-03",
+                     "occurred_precision": "day", "changes": {"parameters": 1e9}}},
+        {"event_type": "event.retracted", "occurred_at": "2026-01-15", "source": "test-fix", "source_ref": "fix/2",
+         "payload": {"target_event_id": _event_id(first[5]), "reason": "wrong"}},
+    ]
+    _append(store, second, 1)
+    with store.writer() as con:
+        report = refresh_projections(con)
+        assert report.mode == "incremental"
+        assert {"marts.concentration", "marts.release_cadence_yearly", "marts.releases_monthly"} <= set(report.by_key)
+        # 2025Q1 lost its only launch: still in the grid, with no index.
+        assert con.execute(
+            "select launches, hhi_organizations from marts.concentration where quarter = '2025-01-01'"
+        ).fetchall() == [(0, None)]
+        for p in CORE_TABLES + MART_TABLES:
+            assert _differences(con, p.table, p.macro) == 0, p.table
+
+
+def test_a_batch_of_new_subjects_reads_no_materialized_rows_and_still_equals_the_log(store):
+    """The common case the refresh is fast for (as in `make bench`): a batch whose events
+    are all new, with corrections and retractions of its own events only, touches no
+    event, model or subject with materialized rows, so none is looked up; the tables
+    still equal the log's."""
+    first, later = EventGenerator(3), EventGenerator(4, start=10**6)
+    _append(store, [first.record() for _ in range(150)], 0)
+    assert _refresh(store).mode == "full"
+    batch = [later.record(recent=True) for _ in range(150)]
+    assert {r["event_type"] for r in batch} >= {"allegation.made", "allegation.updated", "policy.changed",
+                                                 "product.released", "event.corrected", "model.launched"}
+    _append(store, batch, 1)
+    with store.writer() as con:
+        assert refresh_projections(con).mode == "incremental"
+        stored = con.execute(
+            f"""select kind, count(*) from {projections.STATE_SCHEMA}.dirty
+                where kind in ('stored_event', 'stored_model', 'stored_subject') group by all"""
+        ).fetchall()
+        assert stored == []
+        assert con.execute("select getvariable('stored_subject_events')").fetchall() == [(False,)]
+        for p in CORE_TABLES + MART_TABLES:
+            assert _differences(con, p.table, p.macro) == 0, p.table
+
+
+def test_frontier_timeline_kept_by_day_moves_the_record_before_the_touched_days(store):
+    """marts.frontier_timeline is recomputed from the earliest touched launch date on,
+    plus the last compute record before it: a new record after it ends that record's
+    hold (held_until), and a correction that lowers a later record's compute reorders
+    the records after it; the last launch date stays, so it is refreshed by day."""
+    def launch(ref: str, day: str, flop: float) -> dict[str, Any]:
+        record = _launch(ref, day)
+        record["payload"]["training_compute_flop"] = flop
+        return record
+
+    first = [launch("a", "2023-01-10", 1e22), launch("b", "2023-06-10", 1e23), launch("c", "2024-03-10", 1e24),
+             launch("d", "2024-09-10", 5e23), launch("e", "2025-01-10", 1e25), launch("z", "2026-03-10", 1e20)]
+    _append(store, first, 0)
+    assert _refresh(store).mode == "full"
+    second = [
+        launch("n", "2024-06-10", 2e24),  # a record after c: c's hold ends there
+        {"event_type": "event.corrected", "occurred_at": "2026-01-15", "source": "test-fix", "source_ref": "fix/1",
+         "payload": {"target_event_id": _event_id(first[4]), "reason": "revised",
+                     "changes": {"training_compute_flop": 1e24}}},  # e no longer a record
+    ]
+    _append(store, second, 1)
+    with store.writer() as con:
+        report = refresh_projections(con)
+        assert report.mode == "incremental"
+        assert "marts.frontier_timeline" in report.by_key, report.by_key
+        assert con.execute(
+            "select held_until from marts.frontier_timeline where model_id = 'c'"
+        ).fetchall() == [(dt.date(2024, 6, 10),)]
+        for p in CORE_TABLES + MART_TABLES:
+            assert _differences(con, p.table, p.macro) == 0, p.table

@@ -28,6 +28,8 @@ import duckdb
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+# The reference tables, and the alias keys define_macros derives from the registry.
+REFERENCE_TABLES = ("core.organization_registry", "core.model_alias_registry", "projection_state.organization_alias_keys")
 ORGANIZATIONS_CSV = REFERENCE_DIR / "organizations.csv"
 MODEL_ALIASES_CSV = REFERENCE_DIR / "model_aliases.csv"
 END_OF_TIME = "infinity"
@@ -38,14 +40,17 @@ STATE_TABLES = (
     f"{STATE_SCHEMA}.amendments",
     f"{STATE_SCHEMA}.effective_events",
     f"{STATE_SCHEMA}.recomputed_effective_events",
+    f"{STATE_SCHEMA}.recomputed_mentions",
+    f"{STATE_SCHEMA}.recomputed_launches",
     f"{STATE_SCHEMA}.touched_subject_events",
+    f"{STATE_SCHEMA}.subjects",
     f"{STATE_SCHEMA}.organization_mentions",
     f"{STATE_SCHEMA}.model_launches",
 )
 CHECKPOINT_TABLE = f"{STATE_SCHEMA}.checkpoint"
 # Bumped when the refresh logic in this module changes what it writes: like a changed
 # .sql file, it makes the next refresh a full one.
-REFRESH_LOGIC_VERSION = "2"
+REFRESH_LOGIC_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -106,11 +111,17 @@ class KeyedMart:
 
     kind: str  # the kind of key in projection_state.dirty: a JSON list of the group's columns
     columns: tuple[str, ...]  # the mart's columns that make a group
-    touched: str  # a table macro: the groups of the touched core rows, as they stand
+    touched: str  # a table macro: the groups of the touched core rows, as they stand (one per kind)
     scope: str  # a scalar SQL expression; when it changes, the whole mart is recomputed
 
 
 KEYED_MARTS: dict[str, KeyedMart] = {
+    "marts.frontier_timeline": KeyedMart(
+        kind="frontier_day",
+        columns=("launched_on",),
+        touched="marts.frontier_timeline_touched_days()",
+        scope="marts.frontier_timeline_last_launch()",
+    ),
     "marts.allegations_network": KeyedMart(
         kind="allegation_edge",
         columns=("accuser_org_id", "accuser", "accused_org_id", "accused", "kind"),
@@ -122,6 +133,24 @@ KEYED_MARTS: dict[str, KeyedMart] = {
         columns=("org_id",),
         touched="marts.release_cadence_touched_groups()",
         scope="null",  # (an organization's rows depend on its own launches only)
+    ),
+    "marts.release_cadence_yearly": KeyedMart(
+        kind="cadence_org",  # (the groups of marts.release_cadence, marked once for both)
+        columns=("org_id",),
+        touched="marts.release_cadence_touched_groups()",
+        scope="marts.release_cadence_yearly_last_year()",
+    ),
+    "marts.releases_monthly": KeyedMart(
+        kind="launch_month",
+        columns=("month",),
+        touched="marts.launch_months_touched()",
+        scope="marts.releases_monthly_scope()",
+    ),
+    "marts.concentration": KeyedMart(
+        kind="concentration_quarter",
+        columns=("quarter",),
+        touched="marts.concentration_touched_quarters()",
+        scope="marts.concentration_span()",
     ),
     "marts.policy_velocity": KeyedMart(
         kind="policy_month",
@@ -154,14 +183,14 @@ def _definition_files() -> list[Path]:
 
 
 def define_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every macro, and each projection's `<table>_in(as_of, src)` reader.
+    """Create every macro, and each `<name>_in(as_of, src)` reader (see _Reader).
 
     Macros are bound when created, so a table a later macro reads must exist first:
     after each file, its tables are created empty if missing (their shape is the
     macro's), then its reader. While the files are read, each reader names only its
-    table, so creating a macro binds against tables rather than against the whole
-    log-side tree of everything it reads (seconds); the readers that pick the macro
-    ('log') or the table ('state', 'dirty') are put in place at the end.
+    stored side (a table), so creating a macro binds against tables rather than against
+    the whole log-side tree of everything it reads (seconds); the full readers, that
+    pick the log or the stored side by `src`, are put in place at the end.
     """
     con.execute("create schema if not exists core; create schema if not exists marts")
     projections = {p.sql_file: p for p in CORE_TABLES + MART_TABLES}
@@ -173,54 +202,77 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
             continue
         if projection.table not in existing:
             con.execute(f"create table {projection.table} as select * from {projection.macro}('infinity') limit 0")
-        con.execute(_table_reader_sql(projection))
-    _restore_readers(con)
+        con.execute(_Reader.of(projection).stored_only_sql())
+    for reader in reversed(_READERS):
+        con.execute(reader.full_sql())
 
 
-def _reader_sql(projection: Projection) -> str:
-    """`<table>_in(as_of, src)`: the macro for 'log', the materialized table otherwise
-    (a mart reads the whole, already refreshed, core table)."""
-    return f"""create or replace macro {projection.table}_in(as_of, src) as table
-               select * from {projection.macro}(as_of) where src = 'log'
-               union all
-               select * from {projection.table} where src <> 'log'"""
+@dataclass(frozen=True)
+class _Reader:
+    """`<name>_in(as_of, src)`: what every definition reads another table through.
+
+    Its 'log' side recomputes the table from the log as of `as_of` (time travel); its
+    stored side reads what the refresh materialized (for a projection, the whole
+    table: a mart reads the whole, already refreshed, core table; for an intermediate
+    table, `<name>_stored(src)`, which for src 'dirty' keeps the rows of the keys marked
+    dirty). A macro is bound on every call, the branch a constant `src` prunes
+    included, so while tables are refreshed the readers name their stored side alone
+    (see _readers_on_tables).
+    """
+
+    name: str
+    log: str
+    stored: str
+
+    @classmethod
+    def of(cls, projection: Projection) -> _Reader:
+        return cls(projection.table, f"{projection.macro}(as_of)", projection.table)
+
+    def full_sql(self) -> str:
+        return f"""create or replace macro {self.name}_in(as_of, src) as table
+                   select * from {self.log} where src = 'log'
+                   union all
+                   select * from {self.stored} where src <> 'log'"""
+
+    def stored_only_sql(self) -> str:
+        return f"create or replace macro {self.name}_in(as_of, src) as table select * from {self.stored}"
 
 
-def _table_reader_sql(projection: Projection) -> str:
-    return f"create or replace macro {projection.table}_in(as_of, src) as table select * from {projection.table}"
-
-
-def _restore_readers(con: duckdb.DuckDBPyConnection) -> None:
-    # Deepest first: each binds while the readers it reaches still name only tables.
-    for projection in reversed(CORE_TABLES + MART_TABLES):
-        con.execute(_reader_sql(projection))
+# The intermediate tables' readers (`<name>(as_of)` from the log, `<name>_stored(src)`
+# materialized), then the projections', in the order they are defined: each reads only
+# readers before it, so putting the full ones back in reverse binds each against stored
+# sides only.
+_READERS: tuple[_Reader, ...] = tuple(
+    _Reader(name, f"{name}(as_of)", f"{name}_stored(src)")
+    for name in ("core.effective_events", "core.organization_mentions", "core.model_launches")
+) + tuple(_Reader.of(p) for p in CORE_TABLES + MART_TABLES)
 
 
 @contextmanager
 def _readers_on_tables(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> Iterator[None]:
-    """Within the refresh's transaction, point each `<table>_in` reader a definition calls at its table alone.
+    """Within the refresh's transaction, point each reader a definition calls at its stored side alone.
 
-    A macro is bound on every call, the branch a constant `src` prunes included: every
-    mart would bind the log-side tree of each table it reads (about 0.5 s per refresh,
-    whatever the size of the change). Readers that name only the table bind in
-    microseconds. The readers are put back before the transaction commits (deepest
-    first, so each binds against tables, not trees), and a failure rolls them back.
+    Otherwise every statement would bind the log-side tree of each table it reads
+    (tens of ms per statement, whatever the size of the change); readers that name
+    only their stored side bind in microseconds. The full readers are put back before
+    the transaction commits (each against stored sides only, see _READERS), and a
+    failure rolls them back.
     """
     read = _readers_read()
     with timer.step("readers"):
-        for projection in read:
-            con.execute(_table_reader_sql(projection))
+        for reader in read:
+            con.execute(reader.stored_only_sql())
     yield
     with timer.step("readers"):
-        for projection in reversed(read):
-            con.execute(_reader_sql(projection))
+        for reader in reversed(read):
+            con.execute(reader.full_sql())
 
 
-def _readers_read() -> tuple[Projection, ...]:
-    """The projections whose reader some definition calls: only those bind during a
-    refresh (binding a full reader again costs up to 25 ms; products' is read by none)."""
+def _readers_read() -> tuple[_Reader, ...]:
+    """The readers some definition calls: only those bind during a refresh (binding a
+    full reader again costs milliseconds; products' is read by none)."""
     text = "".join(path.read_text() for path in _definition_files())
-    return tuple(p for p in CORE_TABLES + MART_TABLES if f"{p.table}_in(" in text)
+    return tuple(r for r in _READERS if f"{r.name}_in(" in text.replace(f"macro {r.name}_in(", ""))
 
 
 def materialize(
@@ -269,6 +321,8 @@ class RefreshReport:
     reason: str = ""
     # Wall-clock seconds per step (intermediate tables, each core table, each mart).
     seconds: dict[str, float] = field(default_factory=dict)
+    # The marts an incremental refresh recomputed by group (see KEYED_MARTS), not whole.
+    by_key: tuple[str, ...] = ()
 
 
 class _StepTimer:
@@ -318,12 +372,12 @@ def _checkpoint(con: duckdb.DuckDBPyConnection) -> tuple[int, str, str] | None:
 
 
 def _missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    required = {p.table for p in CORE_TABLES + MART_TABLES} | set(STATE_TABLES) | {CHECKPOINT_TABLE}
+    required = {p.table for p in CORE_TABLES + MART_TABLES} | set(STATE_TABLES) | set(REFERENCE_TABLES) | {CHECKPOINT_TABLE}
     return sorted(required - _existing_tables(con))
 
 
 def _readers_defined(con: duckdb.DuckDBPyConnection) -> bool:
-    expected = {f"{p.table.split('.')[1]}_in" for p in CORE_TABLES + MART_TABLES}
+    expected = {f"{r.name.split('.')[1]}_in" for r in _READERS}
     rows = con.execute(
         "select distinct function_name from duckdb_functions() where function_type = 'table_macro'"
     ).fetchall()
@@ -389,19 +443,38 @@ def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, ti
         con.execute("set variable projected_position = ?", [after_position])
         con.execute((REFRESH_DIR / "incremental.sql").read_text())
     with timer.step("keyed marts"):
-        scopes_before = {table: _mark_touched_groups(con, mart) for table, mart in KEYED_MARTS.items()}
+        scopes_before = _mark_touched_groups(con, as_they_were=True)
     for projection in CORE_TABLES:
         with timer.step(projection.table):
             _refresh_core_keys(con, projection)
     with timer.step("keyed marts"):
-        scopes_after = {table: _mark_touched_groups(con, mart) for table, mart in KEYED_MARTS.items()}
+        scopes_after = _mark_touched_groups(con, as_they_were=False)
     return {table for table in KEYED_MARTS if scopes_before[table] == scopes_after[table]}
 
 
-def _mark_touched_groups(con: duckdb.DuckDBPyConnection, mart: KeyedMart) -> object:
-    """Mark the mart groups of the touched core rows; returns the mart's scope."""
-    con.execute(f"insert into {STATE_SCHEMA}.dirty select ?, * from {mart.touched}", [mart.kind])
-    return con.execute(f"select {mart.scope}").fetchall()[0][0]
+def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool) -> dict[str, object]:
+    """Mark the groups of every keyed mart that the touched core rows fall in; returns
+    each mart's scope. (One statement for all of them: each costs its planning.)
+
+    Before the core tables are refreshed (`as_they_were`), only touched rows that
+    existed count, and a touched model or subject had a row only if it had materialized
+    events (the 'stored_model' and 'stored_subject' keys of incremental.sql); the
+    organizations' rows match the marts until then (release_cadence's renames). So a
+    batch of new models and subjects skips that pass.
+    """
+    touched = {mart.kind: mart.touched for mart in KEYED_MARTS.values()}
+    if as_they_were and not con.execute(
+        f"select exists (select 1 from {STATE_SCHEMA}.dirty where kind in ('stored_model', 'stored_subject'))"
+    ).fetchall()[0][0]:
+        touched = {}
+    if touched:
+        con.execute(
+            f"insert into {STATE_SCHEMA}.dirty "
+            + " union all ".join(f"select ${i + 1}, * from {macro}" for i, macro in enumerate(touched.values())),
+            list(touched),
+        )
+    scopes = con.execute("select " + ", ".join(mart.scope for mart in KEYED_MARTS.values())).fetchall()[0]
+    return dict(zip(KEYED_MARTS, scopes, strict=True))
 
 
 def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection) -> None:
@@ -450,9 +523,9 @@ def _write_checkpoint(con: duckdb.DuckDBPyConnection, position: int, fingerprint
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    return {
-        p.table: con.execute(f"select count(*) from {p.table}").fetchall()[0][0] for p in CORE_TABLES + MART_TABLES
-    }
+    tables = [p.table for p in CORE_TABLES + MART_TABLES]
+    counts = con.execute("select " + ", ".join(f"(select count(*) from {t})" for t in tables)).fetchall()[0]
+    return dict(zip(tables, counts, strict=True))
 
 
 def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = False) -> RefreshReport:
@@ -465,15 +538,18 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
     """
     fingerprint = definitions_fingerprint()
     timer = _StepTimer()
+    by_key: set[str] = set()
     con.execute("begin transaction")
     try:
         with timer.step("checkpoint"):
-            load_reference(con)
             reason = "forced" if force_full else _why_full(con, fingerprint)
             head = _log_head(con)
         if reason:
             applied = head
             with timer.step("define"):
+                # (An incremental refresh keeps the reference tables: the checkpoint's
+                # fingerprint covers the files they were loaded from.)
+                load_reference(con)
                 _ensure_definitions(con, fingerprint)
             with _readers_on_tables(con, timer):
                 _refresh_full(con, timer)
@@ -493,4 +569,7 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
     except BaseException:
         con.execute("rollback")
         raise
-    return RefreshReport("full" if reason else "incremental", applied, head, counts, reason, timer.seconds)
+    return RefreshReport(
+        "full" if reason else "incremental", applied, head, counts, reason, timer.seconds,
+        tuple(p.table for p in MART_TABLES if p.table in by_key),
+    )

@@ -5,7 +5,9 @@
 --   * event.retracted removes its target.
 -- With src 'dirty', only the events marked dirty are recomputed: their own log rows and
 -- every correction or retraction that targets them, wherever it is in the log (found
--- through projection_state.amendments, not by reading every amendment's payload).
+-- through projection_state.amendments, not by reading every amendment's payload). Every
+-- log row after the checkpoint (variable projected_position) is one of those, so the
+-- log is looked up by event id only for the dirty events logged before it.
 create table if not exists projection_state.amendments (target_event_id varchar, position bigint not null);
 
 create or replace macro core.amendments_of(as_of, after_position) as table
@@ -21,10 +23,14 @@ with log as (
     -- (positions first, from narrow columns; then one read of the wide rows)
     select * from events.log
     where src = 'dirty' and position in (
-        select position from events.log where event_id in (select key from core.dirty_keys('event'))
+        select position from events.log where position > getvariable('projected_position')
+        union all
+        select position from events.log
+        where getvariable('stored_events') and event_id in (select key from core.dirty_keys('stored_event'))
         union all
         select position from projection_state.amendments
-        where target_event_id in (select key from core.dirty_keys('event')))
+        where position <= getvariable('projected_position')
+          and target_event_id in (select key from core.dirty_keys('event')))
 ),
 corrections as (
     select payload ->> 'target_event_id' as event_id,
@@ -70,17 +76,26 @@ select * from core.effective_events('infinity') limit 0;
 create table if not exists projection_state.recomputed_effective_events as
 select * from core.effective_events('infinity') limit 0;
 
-create or replace macro core.effective_events_in(as_of, src) as table
-select * from core.effective_events(as_of) where src = 'log'
-union all
+-- The stored side of the reader core.effective_events_in(as_of, src): the materialized
+-- rows ('state') or the recomputed ones ('dirty'); 'log' reads core.effective_events.
+create or replace macro core.effective_events_stored(src) as table
 select * from projection_state.effective_events where src = 'state'
 union all
 select * from projection_state.recomputed_effective_events where src = 'dirty';
+
+-- The reader the definitions call, stored side only while the files are read (binding
+-- against it is cheap); define_macros adds the 'log' side (core.effective_events) at the end.
+create or replace macro core.effective_events_in(as_of, src) as table select * from core.effective_events_stored(src);
 
 -- Every effective event of the subjects (allegations, policies, products) an incremental
 -- refresh touches: collected once (incremental.sql) for the core tables keyed by subject.
 create table if not exists projection_state.touched_subject_events as
 select * from core.effective_events('infinity') limit 0;
+
+-- The subjects with materialized events other than launches (perhaps retracted since):
+-- a touched subject not among them has only recomputed events, so incremental.sql looks
+-- up the materialized events of the others only.
+create table if not exists projection_state.subjects (subject varchar not null);
 
 create or replace macro core.subject_events_in(as_of, src) as table
 select * from core.effective_events_in(as_of, core.all_rows_of(src)) where src <> 'dirty'

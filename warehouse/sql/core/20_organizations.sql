@@ -9,6 +9,11 @@ from (
 )
 where core.name_key(alias) <> '';
 
+-- Materialized with the definitions (the registry is loaded from files the definitions'
+-- fingerprint covers, so a refresh that keeps the definitions keeps the registry):
+-- every statement that resolves names looks them up, and computing them costs ~10 ms.
+create or replace table projection_state.organization_alias_keys as select * from core.organization_aliases();
+
 -- One row per (event, organization named in it). A name is resolved whole first
 -- ("Tsinghua KEG" -> Tsinghua University); a name that is not known whole is split on
 -- ',', '&', ';', '/' and ' and ' ("Tsinghua KEG & Zhipu" -> both; "DeepSeek, Moonshot AI,
@@ -17,6 +22,7 @@ where core.name_key(alias) <> '';
 -- countries pair up with its organizations or name a single country.
 create or replace macro core.organization_mentions_of(as_of, src) as table
 with events as (select * from core.effective_events_in(as_of, src)),
+aliases as (select * from projection_state.organization_alias_keys),
 named as (
     select event_id, event_type, occurred_at, role, raw_name, ordinal, countries, n_named
     from (
@@ -43,8 +49,8 @@ whole as (
     select n.*, coalesce(a.org_id, plain.org_id) as org_id,
            trim(regexp_replace(n.raw_name, '\s*\([^)]*\)', '', 'g')) as plain_name
     from named n
-    left join core.organization_aliases() a on a.alias_key = core.name_key(n.raw_name)
-    left join core.organization_aliases() plain
+    left join aliases a on a.alias_key = core.name_key(n.raw_name)
+    left join aliases plain
         on plain.alias_key = core.name_key(regexp_replace(n.raw_name, '\s*\([^)]*\)', '', 'g'))
 ),
 parts as (
@@ -56,7 +62,7 @@ resolved as (
     select * exclude (plain_name) from whole where org_id is not null
     union all by name
     select p.*, coalesce(a.org_id, core.slug(p.raw_name)) as org_id
-    from parts p left join core.organization_aliases() a on a.alias_key = core.name_key(p.raw_name)
+    from parts p left join aliases a on a.alias_key = core.name_key(p.raw_name)
     where trim(p.raw_name) <> ''
 )
 select r.event_id, r.event_type, r.occurred_at, r.role, r.raw_name, r.org_id,
@@ -76,14 +82,36 @@ select * from core.organization_mentions_of(as_of, 'log');
 create table if not exists projection_state.organization_mentions as
 select * from core.organization_mentions('infinity') limit 0;
 
--- With src 'dirty': the mentions of the organizations a refresh touches.
-create or replace macro core.organization_mentions_in(as_of, src) as table
-select * from core.organization_mentions(as_of) where src = 'log'
-union all
+-- The mentions an incremental refresh recomputed (those of the dirty events).
+create table if not exists projection_state.recomputed_mentions as
+select * from core.organization_mentions('infinity') limit 0;
+
+-- The stored side of core.organization_mentions_in (see core.effective_events_stored);
+-- with src 'dirty', the mentions of the organizations a refresh touches.
+create or replace macro core.organization_mentions_stored(src) as table
 select * from projection_state.organization_mentions where src = 'state'
 union all
 select * from projection_state.organization_mentions
 where src = 'dirty' and org_id in (select key from core.dirty_keys('org'));
+
+-- The reader the definitions call, stored side only while the files are read (binding
+-- against it is cheap); define_macros adds the 'log' side (core.organization_mentions) at the end.
+create or replace macro core.organization_mentions_in(as_of, src) as table select * from core.organization_mentions_stored(src);
+
+-- The mentions of the events core.subject_events_in gives (allegations' accusers and
+-- accused, products' developers): with src 'dirty', the recomputed ones and those of the
+-- touched subjects' other events, rather than every mention looked up by event. (The
+-- variable, set by incremental.sql, says whether there are such other events: the
+-- planner drops the lookup when there are none, which a join would not.)
+create or replace macro core.subject_mentions_in(as_of, src) as table
+select * from core.organization_mentions_in(as_of, core.all_rows_of(src)) where src <> 'dirty'
+union all
+select * from projection_state.organization_mentions
+where src = 'dirty' and getvariable('stored_subject_events') and event_id in (
+    select event_id from projection_state.touched_subject_events
+    where event_id not in (select key from core.dirty_keys('event')))
+union all
+select * from projection_state.recomputed_mentions where src = 'dirty';
 
 create or replace macro core.organizations_of(as_of, src) as table
 with registry as (

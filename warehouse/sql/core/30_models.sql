@@ -20,14 +20,43 @@ select * from core.model_launches_of(as_of, 'log');
 create table if not exists projection_state.model_launches as
 select * from core.model_launches('infinity') limit 0;
 
--- With src 'dirty': every launch event of the models a refresh touches.
-create or replace macro core.model_launches_in(as_of, src) as table
-select * from core.model_launches(as_of) where src = 'log'
-union all
+-- The launches an incremental refresh recomputed (those of the dirty events).
+create table if not exists projection_state.recomputed_launches as
+select * from core.model_launches('infinity') limit 0;
+
+-- The stored side of core.model_launches_in (see core.effective_events_stored); with
+-- src 'dirty', every launch event of the models a refresh touches: looked up by model
+-- for the models core.models held before ('stored_model'), the recomputed ones for the
+-- others (a model new to the table has no other launch).
+create or replace macro core.model_launches_stored(src) as table
 select * from projection_state.model_launches where src = 'state'
 union all
 select * from projection_state.model_launches
-where src = 'dirty' and model_id in (select key from core.dirty_keys('model'));
+where src = 'dirty' and getvariable('stored_models') and model_id in (select key from core.dirty_keys('stored_model'))
+union all
+select * from projection_state.recomputed_launches
+where src = 'dirty' and model_id in (select key from core.dirty_keys('model'))
+  and model_id not in (select key from core.dirty_keys('stored_model'));
+
+-- The reader the definitions call, stored side only while the files are read (binding
+-- against it is cheap); define_macros adds the 'log' side (core.model_launches) at the end.
+create or replace macro core.model_launches_in(as_of, src) as table select * from core.model_launches_stored(src);
+
+-- The mentions of the launches core.models_of reads (their developers): with src
+-- 'dirty', split as core.model_launches_stored splits the launches, rather than every
+-- mention looked up by event.
+create or replace macro core.launch_mentions_in(as_of, src) as table
+select * from core.organization_mentions_in(as_of, core.all_rows_of(src)) where src <> 'dirty'
+union all
+select * from projection_state.organization_mentions
+where src = 'dirty' and getvariable('stored_models') and event_id in (
+    select event_id from projection_state.model_launches
+    where model_id in (select key from core.dirty_keys('stored_model')))
+union all
+select * from projection_state.recomputed_mentions
+where src = 'dirty' and event_id in (
+    select event_id from projection_state.recomputed_launches
+    where model_id not in (select key from core.dirty_keys('stored_model')));
 
 create or replace macro core.models_of(as_of, src) as table
 with launches as (select * from core.model_launches_in(as_of, src)),
@@ -35,7 +64,7 @@ developers as (
     select l.model_id,
            list(distinct m.org_id order by m.org_id) as organization_ids,
            list(distinct m.country order by m.country) filter (where m.country is not null) as countries
-    from launches l join core.organization_mentions_in(as_of, core.all_rows_of(src)) m on m.event_id = l.event_id and m.role = 'developer'
+    from launches l join core.launch_mentions_in(as_of, src) m on m.event_id = l.event_id and m.role = 'developer'
     group by l.model_id
 ),
 attributes as (

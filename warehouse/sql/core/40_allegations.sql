@@ -48,7 +48,7 @@ join history h using (subject)
 left join (select event_id,
                   min(org_id) filter (where role = 'accuser') as org_id,
                   list(distinct org_id order by org_id) filter (where role = 'accused') as org_ids
-           from core.organization_mentions_in(as_of, core.all_rows_of(src))
+           from core.subject_mentions_in(as_of, src)
            where role in ('accuser', 'accused') and event_id in (select event_id from made)
            group by event_id) org
     on org.event_id = m.event_id;

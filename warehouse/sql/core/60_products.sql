@@ -12,7 +12,7 @@ select e.subject as product_id,
        arg_min(e.payload ->> 'description', e.position) as description,
        coalesce(list(distinct e.source_url order by e.source_url) filter (where e.source_url is not null), []) as source_urls
 from core.subject_events_in(as_of, src) e
-left join core.organization_mentions_in(as_of, core.all_rows_of(src)) m on m.event_id = e.event_id and m.role = 'developer'
+left join core.subject_mentions_in(as_of, src) m on m.event_id = e.event_id and m.role = 'developer'
 where e.event_type = 'product.released'
 group by e.subject;
 

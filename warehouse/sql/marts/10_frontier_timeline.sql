@@ -8,8 +8,19 @@
 -- bundle also sets on models newer than Epoch's snapshot; it covers models whose compute
 -- is unknown. One row per model that is a compute record or flagged; models with unknown
 -- compute never set a record.
+
+-- The rows of models launched before the earliest launch date of the models a refresh
+-- touches (as they were and as they are) keep their values, but for the last compute
+-- record before that date (whose successor may change): an incremental refresh
+-- recomputes the rows of that record's day and of the days from that date on (kind
+-- 'frontier_day'), unless the last launch date moved (held_days_to_date counts to it).
+create or replace macro marts.frontier_timeline_last_launch() as (select max(launched_on) from core.models);
+
 create or replace macro marts.frontier_timeline_of(as_of, src) as table
-with models as (
+with dirty as (
+    select (key::json ->> 0)::date as day from core.dirty_keys('frontier_day') where src = 'dirty'
+),
+models as (
     select * from core.models_in(as_of, src) where launched_on is not null
 ),
 known as (
@@ -59,7 +70,8 @@ from models m
 left join sequence s using (model_id)
 -- the frontier as of the launch date: the latest day with known compute on or before it
 asof left join frontier f on m.launched_on >= f.launched_on
-where s.model_id is not null or m.frontier
+where (s.model_id is not null or m.frontier)
+  and (src <> 'dirty' or m.launched_on in (select day from dirty))
 order by m.launched_on, m.model_id;
 
 create or replace macro marts.frontier_timeline_as_of(as_of) as table

@@ -19,7 +19,8 @@ with launches as (
         from core.models_in(as_of, src) m
         where len(m.organization_ids) > 0 and m.launched_on is not null
     )
-    where src <> 'dirty' or marts.release_cadence_group(org_id) in (select key from core.dirty_keys('cadence_org'))
+    -- (an org_id is never NULL: matched to the group's one column, not a key built per row)
+    where src <> 'dirty' or org_id in (select key::json ->> 0 from core.dirty_keys('cadence_org'))
 ),
 ordered as (
     select l.*,

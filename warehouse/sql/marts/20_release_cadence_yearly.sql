@@ -5,8 +5,22 @@
 -- this year's median minus the latest earlier year's median (negative = launching more
 -- often), and `trend_days_per_year` is the least-squares slope of the yearly medians
 -- over the organization's years (NULL with fewer than two years of gaps).
+
+-- An organization's rows depend only on its own rows of marts.release_cadence and on
+-- the last year with a launch: an incremental refresh recomputes the organizations
+-- whose cadence it recomputes (kind 'cadence_org'), unless that year moved. (It is the
+-- last launch year of core.models among models with an organization: the launches
+-- marts.release_cadence lists.)
+create or replace macro marts.release_cadence_yearly_last_year() as
+    (select max(year(launched_on)) from core.models where len(organization_ids) > 0);
+
 create or replace macro marts.release_cadence_yearly_of(as_of, src) as table
-with cadence as (select * from marts.release_cadence_in(as_of, src)),
+with every_row as (select * from marts.release_cadence_in(as_of, src)),
+cadence as (
+    select * from every_row
+    -- (an org_id is never NULL: matched to the group's one column, not a key built per row)
+    where src <> 'dirty' or org_id in (select key::json ->> 0 from core.dirty_keys('cadence_org'))
+),
 spans as (
     select org_id, any_value(organization) as organization, any_value(country) as country,
            min(year(launched_on)) as first_year
@@ -14,7 +28,7 @@ spans as (
 ),
 grid as (
     select s.org_id, s.organization, s.country,
-           unnest(range(s.first_year, (select max(year(launched_on)) from cadence) + 1)) as year
+           unnest(range(s.first_year, (select max(year(launched_on)) from every_row) + 1)) as year
     from spans s
 ),
 per_year as (

@@ -9,13 +9,34 @@
 -- the first to the last quarter with a launch; quarters with no launch have NULL indices.
 -- Credits are summed as DECIMAL (exact), so the indices do not depend on the order in
 -- which a parallel aggregate meets the rows: the same log always gives the same bits.
+
+-- A quarter's row depends only on the models launched in it, and the grid on the first
+-- and last quarters: an incremental refresh recomputes the quarters of the touched
+-- models, as they were and as they are (kind 'concentration_quarter'), unless the span
+-- of quarters moved.
+create or replace macro marts.concentration_touched_quarters() as table
+select distinct to_json([date_trunc('quarter', launched_on)::date::varchar])::varchar
+from core.models where launched_on is not null and model_id in (select key from core.dirty_keys('model'));
+
+create or replace macro marts.concentration_span() as
+    (select [date_trunc('quarter', min(launched_on))::date, date_trunc('quarter', max(launched_on))::date]
+     from core.models);
+
 create or replace macro marts.concentration_of(as_of, src) as table
-with models as (
+with dirty as (
+    select (key::json ->> 0)::date as quarter from core.dirty_keys('concentration_quarter') where src = 'dirty'
+),
+models as (
     select model_id, date_trunc('quarter', launched_on)::date as quarter, organization_ids, list_distinct(countries) as countries
-    from core.models_in(as_of, src) where launched_on is not null
+    from core.models_in(as_of, src)
+    where launched_on is not null
+      and (src <> 'dirty' or date_trunc('quarter', launched_on)::date in (select quarter from dirty))
 ),
 quarters as (
-    select unnest(generate_series(min(quarter), max(quarter), interval 3 month))::date as quarter from models
+    select unnest(generate_series(min(quarter), max(quarter), interval 3 month))::date as quarter
+    from models where src <> 'dirty'
+    union all
+    select quarter from dirty
 ),
 org_credit as (
     select quarter, org_id, sum(credit) as credit

@@ -51,7 +51,14 @@ per_row as (
            count(*) as changes,
            count(*) filter (where is_first) as new_policies,
            list(distinct policy_id order by policy_id) as policy_ids
-    from changes group by all
+    from (
+        select * from changes where src <> 'dirty'
+        union all
+        -- (the rows of the groups recomputed; the months before them only count in the totals)
+        select c.* from changes c semi join dirty d on d.jurisdiction is not distinct from c.jurisdiction and d.month = c.month
+        where src = 'dirty'
+    )
+    group by all
 ),
 months as (
     select jurisdiction, count(*) as changes, date_trunc('month', min(month))::date as first_month
@@ -77,7 +84,6 @@ select r.jurisdiction, r.month, r.instrument, r.stage, r.changes, r.new_policies
        m.jurisdiction_changes, m.jurisdiction_changes_12m, r.policy_ids
 from per_row r
 join rolling m on m.jurisdiction is not distinct from r.jurisdiction and m.month = r.month
-where src <> 'dirty' or marts.policy_velocity_group(r.jurisdiction, r.month) in (select key from dirty)
 order by r.month, r.jurisdiction, r.instrument, r.stage;
 
 create or replace macro marts.policy_velocity_as_of(as_of) as table

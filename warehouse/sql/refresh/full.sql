@@ -11,3 +11,6 @@ select * from core.organization_mentions_of('infinity', 'state');
 
 create or replace table projection_state.model_launches as
 select * from core.model_launches_of('infinity', 'state');
+
+create or replace table projection_state.subjects as
+select distinct subject from projection_state.effective_events where event_type <> 'model.launched';
