@@ -234,8 +234,9 @@ class _Reader:
                    union all
                    select * from {self.stored} where src <> 'log'"""
 
-    def stored_only_sql(self) -> str:
-        return f"create or replace macro {self.name}_in(as_of, src) as table select * from {self.stored}"
+    def stored_only_sql(self, catalog: str = "") -> str:
+        name = f"{catalog}.{self.name}" if catalog else self.name
+        return f"create or replace macro {name}_in(as_of, src) as table select * from {self.stored}"
 
 
 # The intermediate tables' readers (`<name>(as_of)` from the log, `<name>_stored(src)`
@@ -248,16 +249,67 @@ _READERS: tuple[_Reader, ...] = tuple(
 ) + tuple(_Reader.of(p) for p in CORE_TABLES + MART_TABLES)
 
 
+# An in-memory catalog, attached to the database instance once, holding a stored-only
+# copy of each reader a definition calls (see _readers_on_tables).
+READERS_CATALOG = "airace_refresh_readers"
+
+
+def _prepare_stored_readers(con: duckdb.DuckDBPyConnection) -> bool:
+    """Put the stored-only readers in READERS_CATALOG (outside the refresh's transaction:
+    a transaction writes to one database only). They live as long as the database
+    instance, so a later refresh in it finds them there (a table in that catalog names
+    the readers it holds). False when they cannot be made (a macro is bound when
+    created: the tables it reads must exist)."""
+    statements = [f"create schema if not exists {READERS_CATALOG}.{schema}" for schema in ("core", "marts")]
+    statements += [reader.stored_only_sql(catalog=READERS_CATALOG) for reader in _readers_read()]
+    version = hashlib.sha256("\n".join(statements).encode()).hexdigest()
+    con.execute(f"attach if not exists ':memory:' as {READERS_CATALOG}")
+    con.execute(f"create table if not exists {READERS_CATALOG}.main.prepared (version varchar)")
+    if con.execute(f"select count(*) from {READERS_CATALOG}.main.prepared where version = ?", [version]).fetchall()[0][0]:
+        return True
+    try:
+        con.execute(";\n".join(statements))
+    except duckdb.CatalogException:
+        return False
+    con.execute(f"delete from {READERS_CATALOG}.main.prepared")
+    con.execute(f"insert into {READERS_CATALOG}.main.prepared values (?)", [version])
+    return True
+
+
 @contextmanager
-def _readers_on_tables(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> Iterator[None]:
-    """Within the refresh's transaction, point each reader a definition calls at its stored side alone.
+def _readers_on_tables(con: duckdb.DuckDBPyConnection, timer: _StepTimer, prepared: bool) -> Iterator[None]:
+    """Within the refresh, have each reader a definition calls name its stored side alone.
 
     Otherwise every statement would bind the log-side tree of each table it reads
     (tens of ms per statement, whatever the size of the change); readers that name
-    only their stored side bind in microseconds. The full readers are put back before
-    the transaction commits (each against stored sides only, see _READERS), and a
-    failure rolls them back.
+    only their stored side bind in microseconds. When they could be `prepared`, the
+    stored-only readers sit in their own in-memory catalog (_prepare_stored_readers),
+    put first on the search path for the schemas core and marts while the refresh runs:
+    the database's own (full) readers are not touched, so there is nothing to put back
+    or to commit. (A table the refresh creates is named with its database: `create`
+    takes the first catalog on the path.) Else (a database whose tables are not all
+    there yet) the database's readers are replaced within the refresh's transaction
+    and the full ones put back before it commits (each against stored sides only, see
+    _READERS); a failure rolls them back.
     """
+    if prepared:
+        with timer.step("readers"):
+            # (every schema of the database stays on the path: a schema the path does not
+            # name is not looked up once a path is set)
+            schemas = con.execute(
+                "select '\"' || database_name || '\".\"' || schema_name || '\"' from duckdb_schemas() "
+                "where database_name = current_database() order by schema_name <> 'main', schema_name"
+            ).fetchall()
+            path = [f"{READERS_CATALOG}.core", f"{READERS_CATALOG}.marts"] + [name for (name,) in schemas]
+            # (current_database() then names the readers' catalog: see _in_database)
+            con.execute("set variable refreshed_database = current_database()")
+            con.execute("set search_path = ?", [",".join(path)])
+        try:
+            yield
+        finally:
+            con.execute("reset search_path")
+            con.execute("reset variable refreshed_database")
+        return
     read = _readers_read()
     with timer.step("readers"):
         for reader in read:
@@ -427,13 +479,21 @@ def _ensure_definitions(con: duckdb.DuckDBPyConnection, fingerprint: str) -> Non
         define_macros(con)
 
 
+def _in_database(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The table named with its database, for a `create` while the readers' catalog is
+    first on the search path (see _readers_on_tables)."""
+    db = con.execute("select coalesce(getvariable('refreshed_database'), current_database())").fetchall()[0][0]
+    return f'"{db}".{table}'
+
+
 def _refresh_full(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> None:
     with timer.step(STATE_SCHEMA):
         con.execute((REFRESH_DIR / "full.sql").read_text())
     for projection in CORE_TABLES:
         with timer.step(projection.table):
             con.execute(
-                f"create or replace table {projection.table} as select * from {projection.table}_of('infinity', 'state')"
+                f"create or replace table {_in_database(con, projection.table)} as "
+                f"select * from {projection.table}_of('infinity', 'state')"
             )
 
 
@@ -481,7 +541,8 @@ def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection) -
     keyed = CORE_KEYS.get(projection.table)
     if keyed is None:
         con.execute(
-            f"create or replace table {projection.table} as select * from {projection.table}_of('infinity', 'state')"
+            f"create or replace table {_in_database(con, projection.table)} as "
+            f"select * from {projection.table}_of('infinity', 'state')"
         )
         return
     kind, column = keyed
@@ -509,7 +570,7 @@ def _refresh_marts(con: duckdb.DuckDBPyConnection, by_key: set[str], timer: _Ste
                 con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
             else:
                 con.execute(
-                    f"create or replace table {projection.table} as "
+                    f"create or replace table {_in_database(con, projection.table)} as "
                     f"select * from {projection.table}_of('infinity', 'state')"
                 )
 
@@ -539,6 +600,8 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
     fingerprint = definitions_fingerprint()
     timer = _StepTimer()
     by_key: set[str] = set()
+    with timer.step("readers"):
+        prepared = _prepare_stored_readers(con)
     con.execute("begin transaction")
     try:
         with timer.step("checkpoint"):
@@ -551,14 +614,14 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
                 # fingerprint covers the files they were loaded from.)
                 load_reference(con)
                 _ensure_definitions(con, fingerprint)
-            with _readers_on_tables(con, timer):
+            with _readers_on_tables(con, timer, prepared):
                 _refresh_full(con, timer)
                 _refresh_marts(con, set(), timer)
         else:
             after_position = _checkpoint(con)[0]
             applied = head - after_position
             if applied:  # (nothing new: every table is already the log's)
-                with _readers_on_tables(con, timer):
+                with _readers_on_tables(con, timer, prepared):
                     by_key = _refresh_incremental(con, after_position, timer)
                     _refresh_marts(con, by_key, timer)
         with timer.step("checkpoint"):
