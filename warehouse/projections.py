@@ -91,15 +91,21 @@ CORE_TABLES: tuple[Projection, ...] = _discover("core")
 MART_TABLES: tuple[Projection, ...] = _discover("marts")
 
 # How each core table is keyed for an incremental refresh: (kind in projection_state.dirty,
-# key column). A core table not listed here is recomputed whole from the materialized
-# inputs on every refresh (correct, only slower).
-CORE_KEYS: dict[str, tuple[str, str]] = {
-    "core.organizations": ("org", "org_id"),
-    "core.models": ("model", "model_id"),
-    "core.model_conflicts": ("model", "model_id"),
-    "core.allegations": ("subject", "allegation_id"),
-    "core.policies": ("subject", "policy_id"),
-    "core.products": ("subject", "product_id"),
+# key column, the kind of those keys the table may already hold rows for). A core table
+# not listed here is recomputed whole from the materialized inputs on every refresh
+# (correct, only slower).
+#   Only a model core.models held before the refresh ('stored_model', incremental.sql)
+# has rows in core.models and core.model_conflicts, and only a subject with materialized
+# events ('stored_subject') has one in the tables keyed by subject; so a refresh deletes
+# the rows of those keys alone, and none when there are none (a batch of new models and
+# subjects: no statement). Every registry organization has a row: deleted by 'org'.
+CORE_KEYS: dict[str, tuple[str, str, str]] = {
+    "core.organizations": ("org", "org_id", "org"),
+    "core.models": ("model", "model_id", "stored_model"),
+    "core.model_conflicts": ("model", "model_id", "stored_model"),
+    "core.allegations": ("subject", "allegation_id", "stored_subject"),
+    "core.policies": ("subject", "policy_id", "stored_subject"),
+    "core.products": ("subject", "product_id", "stored_subject"),
 }
 
 
@@ -502,19 +508,24 @@ def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, ti
     with timer.step(STATE_SCHEMA):
         con.execute("set variable projected_position = ?", [after_position])
         con.execute((REFRESH_DIR / "incremental.sql").read_text())
+        # (which kinds of key with materialized rows the batch touched: see CORE_KEYS)
+        marked = {"org", *(con.execute(
+            f"select list(distinct kind) from {STATE_SCHEMA}.dirty where kind in ('stored_model', 'stored_subject')"
+        ).fetchall()[0][0] or [])}
     with timer.step("keyed marts"):
-        scopes_before = _mark_touched_groups(con, as_they_were=True)
+        scopes_before = _mark_touched_groups(con, as_they_were=True, marked=marked)
     for projection in CORE_TABLES:
         with timer.step(projection.table):
-            _refresh_core_keys(con, projection)
+            _refresh_core_keys(con, projection, marked)
     with timer.step("keyed marts"):
-        scopes_after = _mark_touched_groups(con, as_they_were=False)
+        scopes_after = _mark_touched_groups(con, as_they_were=False, marked=marked)
     return {table for table in KEYED_MARTS if scopes_before[table] == scopes_after[table]}
 
 
-def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool) -> dict[str, object]:
+def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool, marked: set[str]) -> dict[str, object]:
     """Mark the groups of every keyed mart that the touched core rows fall in; returns
     each mart's scope. (One statement for all of them: each costs its planning.)
+    `marked`: the kinds of key projection_state.dirty holds some of.
 
     Before the core tables are refreshed (`as_they_were`), only touched rows that
     existed count, and a touched model or subject had a row only if it had materialized
@@ -523,9 +534,7 @@ def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool) 
     batch of new models and subjects skips that pass.
     """
     touched = {mart.kind: mart.touched for mart in KEYED_MARTS.values()}
-    if as_they_were and not con.execute(
-        f"select exists (select 1 from {STATE_SCHEMA}.dirty where kind in ('stored_model', 'stored_subject'))"
-    ).fetchall()[0][0]:
+    if as_they_were and not marked & {"stored_model", "stored_subject"}:
         touched = {}
     if touched:
         con.execute(
@@ -537,7 +546,8 @@ def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool) 
     return dict(zip(KEYED_MARTS, scopes, strict=True))
 
 
-def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection) -> None:
+def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection, marked: set[str]) -> None:
+    """`marked`: the kinds of key projection_state.dirty holds some of."""
     keyed = CORE_KEYS.get(projection.table)
     if keyed is None:
         con.execute(
@@ -545,10 +555,11 @@ def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection) -
             f"select * from {projection.table}_of('infinity', 'state')"
         )
         return
-    kind, column = keyed
+    _kind, column, with_rows = keyed
     # Core tables are refreshed in file order, so a table that reads another
     # (model_conflicts reads core.models) sees it already refreshed.
-    con.execute(f"delete from {projection.table} where {column} in (select key from core.dirty_keys(?))", [kind])
+    if with_rows in marked:
+        con.execute(f"delete from {projection.table} where {column} in (select key from core.dirty_keys(?))", [with_rows])
     con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
 
 
