@@ -503,15 +503,15 @@ def _refresh_full(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> None:
             )
 
 
-def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, timer: _StepTimer) -> set[str]:
-    """Returns the keyed marts that can be refreshed by key (their scope did not move)."""
+def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, timer: _StepTimer) -> dict[str, bool]:
+    """Returns the keyed marts that can be refreshed by key (their scope did not move),
+    each with whether any of its groups is marked."""
     with timer.step(STATE_SCHEMA):
         con.execute("set variable projected_position = ?", [after_position])
         con.execute((REFRESH_DIR / "incremental.sql").read_text())
-        # (which kinds of key with materialized rows the batch touched: see CORE_KEYS)
-        marked = {"org", *(con.execute(
-            f"select list(distinct kind) from {STATE_SCHEMA}.dirty where kind in ('stored_model', 'stored_subject')"
-        ).fetchall()[0][0] or [])}
+        # (which kinds of key the batch touched: a core table with none of its kind
+        # keeps its rows, and one with no touched key it can hold rows for deletes none)
+        marked = _kinds_marked(con)
     with timer.step("keyed marts"):
         scopes_before = _mark_touched_groups(con, as_they_were=True, marked=marked)
     for projection in CORE_TABLES:
@@ -519,7 +519,19 @@ def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, ti
             _refresh_core_keys(con, projection, marked)
     with timer.step("keyed marts"):
         scopes_after = _mark_touched_groups(con, as_they_were=False, marked=marked)
-    return {table for table in KEYED_MARTS if scopes_before[table] == scopes_after[table]}
+        marked = _kinds_marked(con)
+    # A keyed mart whose scope did not move is refreshed by group; with no group of its
+    # kind marked (no event of the batch reaches it: a batch of policies alone leaves the
+    # launch marts), there is nothing to recompute.
+    return {
+        table: mart.kind in marked
+        for table, mart in KEYED_MARTS.items() if scopes_before[table] == scopes_after[table]
+    }
+
+
+def _kinds_marked(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The kinds of key projection_state.dirty holds some of."""
+    return set(con.execute(f"select list(distinct kind) from {STATE_SCHEMA}.dirty").fetchall()[0][0] or [])
 
 
 def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool, marked: set[str]) -> dict[str, object]:
@@ -555,7 +567,9 @@ def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection, m
             f"select * from {projection.table}_of('infinity', 'state')"
         )
         return
-    _kind, column, with_rows = keyed
+    kind, column, with_rows = keyed
+    if kind not in marked:
+        return
     # Core tables are refreshed in file order, so a table that reads another
     # (model_conflicts reads core.models) sees it already refreshed.
     if with_rows in marked:
@@ -569,14 +583,17 @@ def _delete_groups_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"delete from {table} m using (select key from core.dirty_keys(?)) d where {match}"
 
 
-def _refresh_marts(con: duckdb.DuckDBPyConnection, by_key: set[str], timer: _StepTimer) -> None:
+def _refresh_marts(con: duckdb.DuckDBPyConnection, by_key: dict[str, bool], timer: _StepTimer) -> None:
     # Most marts are small aggregates over whole core tables (a new frontier model moves
     # every later catch-up row): recomputed whole, from the materialized core tables.
-    # The keyed ones in `by_key` recompute only the groups marked dirty.
+    # The keyed ones in `by_key` recompute only the groups marked dirty (none when it
+    # says no group is marked).
     for projection in MART_TABLES:
         with timer.step(projection.table):
             mart = KEYED_MARTS.get(projection.table)
             if projection.table in by_key and mart is not None:
+                if not by_key[projection.table]:
+                    continue
                 con.execute(_delete_groups_sql(projection.table, mart.columns), [mart.kind])
                 con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
             else:
@@ -610,7 +627,7 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
     """
     fingerprint = definitions_fingerprint()
     timer = _StepTimer()
-    by_key: set[str] = set()
+    by_key: dict[str, bool] = {}
     with timer.step("readers"):
         prepared = _prepare_stored_readers(con)
     con.execute("begin transaction")
@@ -627,7 +644,7 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
                 _ensure_definitions(con, fingerprint)
             with _readers_on_tables(con, timer, prepared):
                 _refresh_full(con, timer)
-                _refresh_marts(con, set(), timer)
+                _refresh_marts(con, {}, timer)
         else:
             after_position = _checkpoint(con)[0]
             applied = head - after_position
