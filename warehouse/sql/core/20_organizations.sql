@@ -130,17 +130,17 @@ counted as (
 -- whichever the scan met first, as mode() would: the same log must give the same table).
 spellings as (
     select org_id, arg_min(raw_name, (-times, raw_name)) as name, list(raw_name order by raw_name) as spellings
-    from (select org_id, raw_name, sum(times) as times from counted group by all)
+    from (select org_id, raw_name, sum(times)::bigint as times from counted group by all)
     group by org_id
 ),
 countries as (
     select org_id, arg_min(country, (-times, country)) as country
-    from (select org_id, country, sum(times) as times from counted where country is not null group by all)
+    from (select org_id, country, sum(times)::bigint as times from counted where country is not null group by all)
     group by org_id
 ),
 seen as (
     select o.org_id, s.name, c.country, s.spellings, o.first_event_on, o.events
-    from (select org_id, min(first_event_on) as first_event_on, sum(events) as events
+    from (select org_id, min(first_event_on) as first_event_on, sum(events)::bigint as events
           from counted group by org_id) o
     join spellings s using (org_id)
     left join countries c using (org_id)
