@@ -325,3 +325,50 @@ def test_frontier_timeline_kept_by_day_moves_the_record_before_the_touched_days(
         ).fetchall() == [(dt.date(2024, 6, 10),)]
         for p in CORE_TABLES + MART_TABLES:
             assert _differences(con, p.table, p.macro) == 0, p.table
+
+
+class _Recording:
+    """A connection that records the SQL it is given."""
+
+    def __init__(self, con) -> None:
+        self._con, self.statements = con, []
+
+    def execute(self, sql, *args):
+        self.statements.append(sql)
+        return self._con.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def test_a_batch_that_reaches_no_group_of_a_table_leaves_it_alone(store):
+    """A batch of policy changes alone marks no model, organization or launch group: the
+    core tables and marts kept by those keys run no statement, and every table still
+    equals the log; a batch of launches alone leaves policy_velocity and the allegations
+    alone."""
+    first = _launches(6) + [_policy("P", "2024-03-15"), _policy("Q", "2024-07-15", "CN")]
+    first += [{"event_type": "allegation.made", "occurred_at": "2024-05-01", "source": "test", "source_ref": "a1",
+               "subject": "allegation:a1",
+               "payload": {"accuser": "OpenAI", "accused": "Zhipu AI", "kind": "distillation", "summary": "x"}}]
+    _append(store, first, 0)
+    assert _refresh(store).mode == "full"
+    batches = {
+        1: ([_policy("P", "2024-09-15", stage="adopted"), _policy("R", "2025-01-15")],
+            ["core.models_of", "core.organizations_of", "marts.release_cadence_of", "marts.releases_monthly_of",
+             "marts.frontier_timeline_of", "marts.concentration_of", "marts.allegations_network_of"],
+            ["marts.policy_velocity_of"]),
+        2: (_launches(3, start=6),
+            ["marts.policy_velocity_of", "marts.allegations_network_of"],
+            ["core.models_of", "marts.release_cadence_of"]),
+    }
+    for i, (batch, untouched, refreshed) in batches.items():
+        _append(store, batch, i)
+        with store.writer() as con:
+            recording = _Recording(con)
+            report = refresh_projections(recording)
+            assert report.mode == "incremental"
+            ran = "\n".join(recording.statements)
+            assert [name for name in untouched if f"{name}(" in ran] == [], i
+            assert [name for name in refreshed if f"{name}(" not in ran] == [], i
+            for p in CORE_TABLES + MART_TABLES:
+                assert _differences(con, p.table, p.macro) == 0, (i, p.table)

@@ -91,15 +91,21 @@ CORE_TABLES: tuple[Projection, ...] = _discover("core")
 MART_TABLES: tuple[Projection, ...] = _discover("marts")
 
 # How each core table is keyed for an incremental refresh: (kind in projection_state.dirty,
-# key column). A core table not listed here is recomputed whole from the materialized
-# inputs on every refresh (correct, only slower).
-CORE_KEYS: dict[str, tuple[str, str]] = {
-    "core.organizations": ("org", "org_id"),
-    "core.models": ("model", "model_id"),
-    "core.model_conflicts": ("model", "model_id"),
-    "core.allegations": ("subject", "allegation_id"),
-    "core.policies": ("subject", "policy_id"),
-    "core.products": ("subject", "product_id"),
+# key column, the kind of those keys the table may already hold rows for). A core table
+# not listed here is recomputed whole from the materialized inputs on every refresh
+# (correct, only slower).
+#   Only a model core.models held before the refresh ('stored_model', incremental.sql)
+# has rows in core.models and core.model_conflicts, and only a subject with materialized
+# events ('stored_subject') has one in the tables keyed by subject; so a refresh deletes
+# the rows of those keys alone, and none when there are none (a batch of new models and
+# subjects: no statement). Every registry organization has a row: deleted by 'org'.
+CORE_KEYS: dict[str, tuple[str, str, str]] = {
+    "core.organizations": ("org", "org_id", "org"),
+    "core.models": ("model", "model_id", "stored_model"),
+    "core.model_conflicts": ("model", "model_id", "stored_model"),
+    "core.allegations": ("subject", "allegation_id", "stored_subject"),
+    "core.policies": ("subject", "policy_id", "stored_subject"),
+    "core.products": ("subject", "product_id", "stored_subject"),
 }
 
 
@@ -234,8 +240,9 @@ class _Reader:
                    union all
                    select * from {self.stored} where src <> 'log'"""
 
-    def stored_only_sql(self) -> str:
-        return f"create or replace macro {self.name}_in(as_of, src) as table select * from {self.stored}"
+    def stored_only_sql(self, catalog: str = "") -> str:
+        name = f"{catalog}.{self.name}" if catalog else self.name
+        return f"create or replace macro {name}_in(as_of, src) as table select * from {self.stored}"
 
 
 # The intermediate tables' readers (`<name>(as_of)` from the log, `<name>_stored(src)`
@@ -248,16 +255,67 @@ _READERS: tuple[_Reader, ...] = tuple(
 ) + tuple(_Reader.of(p) for p in CORE_TABLES + MART_TABLES)
 
 
+# An in-memory catalog, attached to the database instance once, holding a stored-only
+# copy of each reader a definition calls (see _readers_on_tables).
+READERS_CATALOG = "airace_refresh_readers"
+
+
+def _prepare_stored_readers(con: duckdb.DuckDBPyConnection) -> bool:
+    """Put the stored-only readers in READERS_CATALOG (outside the refresh's transaction:
+    a transaction writes to one database only). They live as long as the database
+    instance, so a later refresh in it finds them there (a table in that catalog names
+    the readers it holds). False when they cannot be made (a macro is bound when
+    created: the tables it reads must exist)."""
+    statements = [f"create schema if not exists {READERS_CATALOG}.{schema}" for schema in ("core", "marts")]
+    statements += [reader.stored_only_sql(catalog=READERS_CATALOG) for reader in _readers_read()]
+    version = hashlib.sha256("\n".join(statements).encode()).hexdigest()
+    con.execute(f"attach if not exists ':memory:' as {READERS_CATALOG}")
+    con.execute(f"create table if not exists {READERS_CATALOG}.main.prepared (version varchar)")
+    if con.execute(f"select count(*) from {READERS_CATALOG}.main.prepared where version = ?", [version]).fetchall()[0][0]:
+        return True
+    try:
+        con.execute(";\n".join(statements))
+    except duckdb.CatalogException:
+        return False
+    con.execute(f"delete from {READERS_CATALOG}.main.prepared")
+    con.execute(f"insert into {READERS_CATALOG}.main.prepared values (?)", [version])
+    return True
+
+
 @contextmanager
-def _readers_on_tables(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> Iterator[None]:
-    """Within the refresh's transaction, point each reader a definition calls at its stored side alone.
+def _readers_on_tables(con: duckdb.DuckDBPyConnection, timer: _StepTimer, prepared: bool) -> Iterator[None]:
+    """Within the refresh, have each reader a definition calls name its stored side alone.
 
     Otherwise every statement would bind the log-side tree of each table it reads
     (tens of ms per statement, whatever the size of the change); readers that name
-    only their stored side bind in microseconds. The full readers are put back before
-    the transaction commits (each against stored sides only, see _READERS), and a
-    failure rolls them back.
+    only their stored side bind in microseconds. When they could be `prepared`, the
+    stored-only readers sit in their own in-memory catalog (_prepare_stored_readers),
+    put first on the search path for the schemas core and marts while the refresh runs:
+    the database's own (full) readers are not touched, so there is nothing to put back
+    or to commit. (A table the refresh creates is named with its database: `create`
+    takes the first catalog on the path.) Else (a database whose tables are not all
+    there yet) the database's readers are replaced within the refresh's transaction
+    and the full ones put back before it commits (each against stored sides only, see
+    _READERS); a failure rolls them back.
     """
+    if prepared:
+        with timer.step("readers"):
+            # (every schema of the database stays on the path: a schema the path does not
+            # name is not looked up once a path is set)
+            schemas = con.execute(
+                "select '\"' || database_name || '\".\"' || schema_name || '\"' from duckdb_schemas() "
+                "where database_name = current_database() order by schema_name <> 'main', schema_name"
+            ).fetchall()
+            path = [f"{READERS_CATALOG}.core", f"{READERS_CATALOG}.marts"] + [name for (name,) in schemas]
+            # (current_database() then names the readers' catalog: see _in_database)
+            con.execute("set variable refreshed_database = current_database()")
+            con.execute("set search_path = ?", [",".join(path)])
+        try:
+            yield
+        finally:
+            con.execute("reset search_path")
+            con.execute("reset variable refreshed_database")
+        return
     read = _readers_read()
     with timer.step("readers"):
         for reader in read:
@@ -427,34 +485,59 @@ def _ensure_definitions(con: duckdb.DuckDBPyConnection, fingerprint: str) -> Non
         define_macros(con)
 
 
+def _in_database(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The table named with its database, for a `create` while the readers' catalog is
+    first on the search path (see _readers_on_tables)."""
+    db = con.execute("select coalesce(getvariable('refreshed_database'), current_database())").fetchall()[0][0]
+    return f'"{db}".{table}'
+
+
 def _refresh_full(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> None:
     with timer.step(STATE_SCHEMA):
         con.execute((REFRESH_DIR / "full.sql").read_text())
     for projection in CORE_TABLES:
         with timer.step(projection.table):
             con.execute(
-                f"create or replace table {projection.table} as select * from {projection.table}_of('infinity', 'state')"
+                f"create or replace table {_in_database(con, projection.table)} as "
+                f"select * from {projection.table}_of('infinity', 'state')"
             )
 
 
-def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, timer: _StepTimer) -> set[str]:
-    """Returns the keyed marts that can be refreshed by key (their scope did not move)."""
+def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, timer: _StepTimer) -> dict[str, bool]:
+    """Returns the keyed marts that can be refreshed by key (their scope did not move),
+    each with whether any of its groups is marked."""
     with timer.step(STATE_SCHEMA):
         con.execute("set variable projected_position = ?", [after_position])
         con.execute((REFRESH_DIR / "incremental.sql").read_text())
+        # (which kinds of key the batch touched: a core table with none of its kind
+        # keeps its rows, and one with no touched key it can hold rows for deletes none)
+        marked = _kinds_marked(con)
     with timer.step("keyed marts"):
-        scopes_before = _mark_touched_groups(con, as_they_were=True)
+        scopes_before = _mark_touched_groups(con, as_they_were=True, marked=marked)
     for projection in CORE_TABLES:
         with timer.step(projection.table):
-            _refresh_core_keys(con, projection)
+            _refresh_core_keys(con, projection, marked)
     with timer.step("keyed marts"):
-        scopes_after = _mark_touched_groups(con, as_they_were=False)
-    return {table for table in KEYED_MARTS if scopes_before[table] == scopes_after[table]}
+        scopes_after = _mark_touched_groups(con, as_they_were=False, marked=marked)
+        marked = _kinds_marked(con)
+    # A keyed mart whose scope did not move is refreshed by group; with no group of its
+    # kind marked (no event of the batch reaches it: a batch of policies alone leaves the
+    # launch marts), there is nothing to recompute.
+    return {
+        table: mart.kind in marked
+        for table, mart in KEYED_MARTS.items() if scopes_before[table] == scopes_after[table]
+    }
 
 
-def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool) -> dict[str, object]:
+def _kinds_marked(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The kinds of key projection_state.dirty holds some of."""
+    return set(con.execute(f"select list(distinct kind) from {STATE_SCHEMA}.dirty").fetchall()[0][0] or [])
+
+
+def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool, marked: set[str]) -> dict[str, object]:
     """Mark the groups of every keyed mart that the touched core rows fall in; returns
     each mart's scope. (One statement for all of them: each costs its planning.)
+    `marked`: the kinds of key projection_state.dirty holds some of.
 
     Before the core tables are refreshed (`as_they_were`), only touched rows that
     existed count, and a touched model or subject had a row only if it had materialized
@@ -463,9 +546,7 @@ def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool) 
     batch of new models and subjects skips that pass.
     """
     touched = {mart.kind: mart.touched for mart in KEYED_MARTS.values()}
-    if as_they_were and not con.execute(
-        f"select exists (select 1 from {STATE_SCHEMA}.dirty where kind in ('stored_model', 'stored_subject'))"
-    ).fetchall()[0][0]:
+    if as_they_were and not marked & {"stored_model", "stored_subject"}:
         touched = {}
     if touched:
         con.execute(
@@ -477,17 +558,22 @@ def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool) 
     return dict(zip(KEYED_MARTS, scopes, strict=True))
 
 
-def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection) -> None:
+def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection, marked: set[str]) -> None:
+    """`marked`: the kinds of key projection_state.dirty holds some of."""
     keyed = CORE_KEYS.get(projection.table)
     if keyed is None:
         con.execute(
-            f"create or replace table {projection.table} as select * from {projection.table}_of('infinity', 'state')"
+            f"create or replace table {_in_database(con, projection.table)} as "
+            f"select * from {projection.table}_of('infinity', 'state')"
         )
         return
-    kind, column = keyed
+    kind, column, with_rows = keyed
+    if kind not in marked:
+        return
     # Core tables are refreshed in file order, so a table that reads another
     # (model_conflicts reads core.models) sees it already refreshed.
-    con.execute(f"delete from {projection.table} where {column} in (select key from core.dirty_keys(?))", [kind])
+    if with_rows in marked:
+        con.execute(f"delete from {projection.table} where {column} in (select key from core.dirty_keys(?))", [with_rows])
     con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
 
 
@@ -497,19 +583,22 @@ def _delete_groups_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"delete from {table} m using (select key from core.dirty_keys(?)) d where {match}"
 
 
-def _refresh_marts(con: duckdb.DuckDBPyConnection, by_key: set[str], timer: _StepTimer) -> None:
+def _refresh_marts(con: duckdb.DuckDBPyConnection, by_key: dict[str, bool], timer: _StepTimer) -> None:
     # Most marts are small aggregates over whole core tables (a new frontier model moves
     # every later catch-up row): recomputed whole, from the materialized core tables.
-    # The keyed ones in `by_key` recompute only the groups marked dirty.
+    # The keyed ones in `by_key` recompute only the groups marked dirty (none when it
+    # says no group is marked).
     for projection in MART_TABLES:
         with timer.step(projection.table):
             mart = KEYED_MARTS.get(projection.table)
             if projection.table in by_key and mart is not None:
+                if not by_key[projection.table]:
+                    continue
                 con.execute(_delete_groups_sql(projection.table, mart.columns), [mart.kind])
                 con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
             else:
                 con.execute(
-                    f"create or replace table {projection.table} as "
+                    f"create or replace table {_in_database(con, projection.table)} as "
                     f"select * from {projection.table}_of('infinity', 'state')"
                 )
 
@@ -538,7 +627,9 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
     """
     fingerprint = definitions_fingerprint()
     timer = _StepTimer()
-    by_key: set[str] = set()
+    by_key: dict[str, bool] = {}
+    with timer.step("readers"):
+        prepared = _prepare_stored_readers(con)
     con.execute("begin transaction")
     try:
         with timer.step("checkpoint"):
@@ -551,14 +642,14 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
                 # fingerprint covers the files they were loaded from.)
                 load_reference(con)
                 _ensure_definitions(con, fingerprint)
-            with _readers_on_tables(con, timer):
+            with _readers_on_tables(con, timer, prepared):
                 _refresh_full(con, timer)
-                _refresh_marts(con, set(), timer)
+                _refresh_marts(con, {}, timer)
         else:
             after_position = _checkpoint(con)[0]
             applied = head - after_position
             if applied:  # (nothing new: every table is already the log's)
-                with _readers_on_tables(con, timer):
+                with _readers_on_tables(con, timer, prepared):
                     by_key = _refresh_incremental(con, after_position, timer)
                     _refresh_marts(con, by_key, timer)
         with timer.step("checkpoint"):

@@ -118,23 +118,30 @@ with registry as (
     select * from core.organization_registry
     where src <> 'dirty' or org_id in (select key from core.dirty_keys('org'))
 ),
-mentions as (select * from core.organization_mentions_in(as_of, src)),
+-- One pass over the mentions: counts per organization, spelling and country (a few
+-- hundred rows), from which the rest is derived (rather than the mentions read thrice).
+counted as (
+    select org_id, raw_name, country, count(*) as times, min(occurred_at) as first_event_on,
+           count(*) filter (where counts_event) as events
+    from core.organization_mentions_in(as_of, src)
+    group by all
+),
 -- The most common spelling and country; a tie goes to the first in sort order (not to
 -- whichever the scan met first, as mode() would: the same log must give the same table).
 spellings as (
     select org_id, arg_min(raw_name, (-times, raw_name)) as name, list(raw_name order by raw_name) as spellings
-    from (select org_id, raw_name, count(*) as times from mentions group by all)
+    from (select org_id, raw_name, sum(times)::bigint as times from counted group by all)
     group by org_id
 ),
 countries as (
     select org_id, arg_min(country, (-times, country)) as country
-    from (select org_id, country, count(*) as times from mentions where country is not null group by all)
+    from (select org_id, country, sum(times)::bigint as times from counted where country is not null group by all)
     group by org_id
 ),
 seen as (
     select o.org_id, s.name, c.country, s.spellings, o.first_event_on, o.events
-    from (select org_id, min(occurred_at) as first_event_on, count(*) filter (where counts_event) as events
-          from mentions group by org_id) o
+    from (select org_id, min(first_event_on) as first_event_on, sum(events)::bigint as events
+          from counted group by org_id) o
     join spellings s using (org_id)
     left join countries c using (org_id)
 )
