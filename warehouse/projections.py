@@ -492,15 +492,22 @@ def _in_database(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return f'"{db}".{table}'
 
 
+def _recompute_whole(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The table recomputed whole, from the materialized state."""
+    con.execute(f"create or replace table {_in_database(con, table)} as select * from {table}_of('infinity', 'state')")
+
+
+def _insert_dirty_rows(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The table's rows for the keys marked dirty (the rows they replace already deleted)."""
+    con.execute(f"insert into {table} select * from {table}_of('infinity', 'dirty')")
+
+
 def _refresh_full(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> None:
     with timer.step(STATE_SCHEMA):
         con.execute((REFRESH_DIR / "full.sql").read_text())
     for projection in CORE_TABLES:
         with timer.step(projection.table):
-            con.execute(
-                f"create or replace table {_in_database(con, projection.table)} as "
-                f"select * from {projection.table}_of('infinity', 'state')"
-            )
+            _recompute_whole(con, projection.table)
 
 
 def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, timer: _StepTimer) -> dict[str, bool]:
@@ -562,10 +569,7 @@ def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection, m
     """`marked`: the kinds of key projection_state.dirty holds some of."""
     keyed = CORE_KEYS.get(projection.table)
     if keyed is None:
-        con.execute(
-            f"create or replace table {_in_database(con, projection.table)} as "
-            f"select * from {projection.table}_of('infinity', 'state')"
-        )
+        _recompute_whole(con, projection.table)
         return
     kind, column, with_rows = keyed
     if kind not in marked:
@@ -574,7 +578,7 @@ def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection, m
     # (model_conflicts reads core.models) sees it already refreshed.
     if with_rows in marked:
         con.execute(f"delete from {projection.table} where {column} in (select key from core.dirty_keys(?))", [with_rows])
-    con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
+    _insert_dirty_rows(con, projection.table)
 
 
 def _delete_groups_sql(table: str, columns: tuple[str, ...]) -> str:
@@ -595,12 +599,9 @@ def _refresh_marts(con: duckdb.DuckDBPyConnection, by_key: dict[str, bool], time
                 if not by_key[projection.table]:
                     continue
                 con.execute(_delete_groups_sql(projection.table, mart.columns), [mart.kind])
-                con.execute(f"insert into {projection.table} select * from {projection.table}_of('infinity', 'dirty')")
+                _insert_dirty_rows(con, projection.table)
             else:
-                con.execute(
-                    f"create or replace table {_in_database(con, projection.table)} as "
-                    f"select * from {projection.table}_of('infinity', 'state')"
-                )
+                _recompute_whole(con, projection.table)
 
 
 def _write_checkpoint(con: duckdb.DuckDBPyConnection, position: int, fingerprint: str) -> None:
