@@ -134,6 +134,8 @@ class InboxSource(_Source):
     # None: `<AIRACE_HOME>/inbox`.
     path: str | None = None
     poll_interval_s: int = Field(30, ge=5, le=86400)
+    # A file nothing has written to for this long is complete (see pipelines/sources/inbox.py).
+    settle_s: float = Field(30, ge=0, le=86400)
     suffixes: tuple[str, ...] = (".jsonl", ".json", ".ndjson", ".csv")
 
     def folder(self, home: WarehouseHome) -> Path:
