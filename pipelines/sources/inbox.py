@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import shutil
 import stat
 import tempfile
 import time
