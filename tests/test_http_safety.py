@@ -3,6 +3,7 @@ crash: every such case is a FetchError naming the URL (and, from the CLI, exit c
 
 import gzip
 import io
+import ipaddress
 import time
 import zipfile
 
@@ -41,6 +42,18 @@ def test_a_redirect_to_a_hostname_is_resolved_before_it_is_followed(http_server)
     http_server.serve("/admin", Reply(200, b"internal secret"))
     start = http_server.serve("/start", Reply(301, headers={"Location": f"http://localhost:{_port(http_server)}/admin"}))
     with pytest.raises(FetchError, match=r"refused: localhost is a loopback address"):
+        fetch(start, policy=FAST)
+    assert http_server.hits("/admin") == []
+
+
+def test_a_redirect_whose_name_answers_differently_when_connecting_is_refused(http_server, monkeypatch):
+    """DNS rebinding: the name resolves to a public address when checked, to loopback when connected."""
+    from pipelines.sources import http
+
+    http_server.serve("/admin", Reply(200, b"internal secret"))
+    start = http_server.serve("/start", Reply(302, headers={"Location": f"http://localhost:{_port(http_server)}/admin"}))
+    monkeypatch.setattr(http, "_addresses", lambda host, port: [ipaddress.ip_address("93.184.215.14")])
+    with pytest.raises(FetchError, match=r"refused: it connected to a loopback address \((127\.0\.0\.1|::1)\)"):
         fetch(start, policy=FAST)
     assert http_server.hits("/admin") == []
 

@@ -181,13 +181,34 @@ def _unusable_location_hook(url: str) -> Callable[[httpx.Response], None]:
     return check
 
 
+def _public_peer_only(url: str, target: str) -> Callable[[str, dict], None]:
+    """An httpcore trace hook refusing a connection that reached a non-public address: the name
+    resolved to a public one when checked, but can answer differently when connecting (DNS
+    rebinding). Nothing has been sent when it is refused."""
+
+    def trace(event: str, info: dict) -> None:
+        if event != "connection.connect_tcp.complete":
+            return
+        stream = info["return_value"]
+        peer = ipaddress.ip_address(str(stream.get_extra_info("server_addr")[0]).split("%")[0])
+        kind = _non_public_kind(peer)
+        if kind is not None:
+            stream.close()
+            raise FetchError(f"{url}: redirect to {target} refused: it connected to a {kind} address ({peer}); "
+                             "set allow_private = true in the source's fetch options to allow it")
+
+    return trace
+
+
 def _send(client: httpx.Client, url: str, policy: FetchPolicy, deadline: _Deadline) -> httpx.Response:
     """GET `url`, following redirects we may follow; the final response, open for streaming."""
     chain = [url]
     current = url
     while True:
         timeout = max(0.001, min(policy.timeout_s, deadline.left_s()))
-        response = client.send(client.build_request("GET", current, timeout=timeout), stream=True)
+        # The URL itself is fetched as given; a redirect's target must connect to a public address.
+        guard = {} if current == url or policy.allow_private else {"trace": _public_peer_only(url, current)}
+        response = client.send(client.build_request("GET", current, timeout=timeout, extensions=guard), stream=True)
         location = response.headers.get("Location")
         if response.status_code not in REDIRECT_STATUS or not location:
             return response
