@@ -154,3 +154,28 @@ def test_a_path_outside_the_inbox_in_the_run_config_is_refused(home, tmp_path):
 
     assert outside.exists() and (folder / "done" / "old.jsonl").exists()
     assert _logged(home) == 0 and _quarantined(home) == []
+
+
+def test_a_file_written_to_while_it_was_being_ingested_goes_to_failed_saying_what_was_ingested(home, store):
+    from pipelines.sources import inbox
+
+    folder = _inbox(home)
+    path = folder / "busy.jsonl"
+    path.write_text(_lines(0, 117))
+    _backdate(path)
+    append_file = store.append_file
+
+    def append_while_a_writer_wakes_up(*args, **kwargs):
+        result = append_file(*args, **kwargs)
+        with path.open("a") as writer:  # the writer was only paused: 283 more records
+            writer.write(_lines(117, 400))
+        return result
+
+    store.append_file = append_while_a_writer_wakes_up
+    outcome = inbox.ingest_file(store, path)
+
+    assert outcome.status == "failed" and outcome.moved_to == folder / "failed" / "busy.jsonl"
+    reason = (folder / "failed" / "busy.jsonl.reason.txt").read_text()
+    assert "changed after it was read" in reason and "read 117 = appended 117" in reason and "NOT ingested" in reason
+    assert not (folder / "done").exists() or not any((folder / "done").iterdir())
+    assert len((folder / "failed" / "busy.jsonl").read_text().splitlines()) == 400  # nothing stored is lost
