@@ -12,7 +12,8 @@ And what a hostile or broken server cannot make us do:
   waiting at most the time left);
 - follow a redirect anywhere but http(s), into a loop, or more than `max_redirects`
   times; nor, unless the source sets `allow_private`, to an address that is not
-  public (loopback, private, link-local, ...): hostnames are resolved to check. The
+  public (loopback, private, link-local, ...): hostnames are resolved to check, and
+  the address the connection reached is checked again before anything is sent. The
   URL a source is configured with (or the CLI is given) is fetched as given;
 - raise anything but FetchError (a malformed URL included), whose message names the URL.
 """
@@ -251,6 +252,8 @@ def _read_capped(response: httpx.Response, url: str, max_bytes: int, deadline: _
             raise deadline.error(url, f"{received} bytes received, the body still coming")
     if decoder is not None:
         content += decoder.flush()
+        if len(content) > max_bytes:
+            raise FetchError(f"{url}: gzip-encoded response expands past the limit of {max_bytes} bytes (stopped)")
         if not decoder.eof:
             raise FetchError(f"{url}: truncated gzip-encoded response ({received} bytes received)")
     # Content-Length counts the bytes on the wire (the encoded ones when gzip-encoded).
