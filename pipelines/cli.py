@@ -100,6 +100,7 @@ def _ingest_with_source(store: EventStore, source: str, locations: list[str]) ->
     """A file or URL in a registered source's own layout, through that source's mapping."""
     from pipelines.sources import epoch
     from pipelines.sources.http import FetchError
+    from pipelines.sources.registry import RegistryError, load_registry
 
     layouts = {epoch.SOURCE_NAME: (epoch.ingest_location, (epoch.SnapshotError, FetchError))}
     if source not in layouts:
@@ -108,8 +109,10 @@ def _ingest_with_source(store: EventStore, source: str, locations: list[str]) ->
     rows = []
     for location in locations:
         try:
-            result = ingest_location(store, location)
-        except failures as exc:
+            # The source's fetch limits (timeout, attempts, size, deadline, redirects) from sources.toml.
+            policy = load_registry(store.home).get(source).fetch.policy()
+            result = ingest_location(store, location, policy=policy)
+        except (*failures, RegistryError) as exc:
             errors.print(f"[red]error:[/red] {source}: {exc}; nothing was appended")
             raise typer.Exit(2) from None
         if result is None:

@@ -3,7 +3,8 @@
 Each path has a script of responses served in order (the last one repeats).
 A response may ask for a delay (to trigger client timeouts), a Retry-After, an
 ETag (then a matching If-None-Match gets a 304), or a body shorter than its
-declared Content-Length (a truncated transfer).
+declared Content-Length (a truncated transfer), or a body trickling in one byte
+every `trickle_s` seconds.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Reply:
     delay_s: float = 0.0
     etag: str | None = None
     declared_length: int | None = None
+    trickle_s: float = 0.0
 
 
 @dataclass
@@ -54,7 +56,13 @@ class ScriptedServer:
                 self.send_header("Content-Length", str(reply.declared_length or len(reply.body)))
                 self.end_headers()
                 try:
-                    self.wfile.write(reply.body)
+                    if reply.trickle_s:
+                        for byte in reply.body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            threading.Event().wait(reply.trickle_s)
+                    else:
+                        self.wfile.write(reply.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

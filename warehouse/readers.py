@@ -18,6 +18,8 @@ from typing import Any
 from warehouse.store import RawRecord
 
 MAX_FIELD_BYTES = 10 * 1024 * 1024
+# What a quarantined row keeps of a field over MAX_FIELD_BYTES (the whole file stays where it was).
+_OVERSIZED_FIELD_KEPT = 1000
 
 
 class UnreadableInput(ValueError):
@@ -65,7 +67,11 @@ def _csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
         if column is None or value is None or value == "":
             continue
         if column == "payload":
-            payload.update(json.loads(value))
+            cell = json.loads(value)
+            if not isinstance(cell, dict):
+                # dict.update would take a list of pairs silently and crash on anything else.
+                raise ValueError(f"the payload cell must be a JSON object, got {_json_kind(cell)}")
+            payload.update(cell)
         elif column.startswith("payload."):
             field = column.removeprefix("payload.")
             payload[field] = json.loads(value) if value[:1] in "[{" else value
@@ -77,19 +83,72 @@ def _csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
     return record
 
 
+def _json_kind(value: Any) -> str:
+    kinds = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
+
+
+def _oversized_fields(row: dict[str | None, Any]) -> list[tuple[str, int]]:
+    sizes = []
+    for column, value in row.items():
+        # Extra cells beyond the header come as a list under the key None.
+        cells = value if isinstance(value, list) else [value]
+        for cell in cells:
+            if isinstance(cell, str) and len(cell) > MAX_FIELD_BYTES:
+                sizes.append((column or "(beyond the header)", len(cell)))
+    return sizes
+
+
+def _shortened(row: dict[str | None, Any]) -> str:
+    def cut(cell: Any) -> Any:
+        if isinstance(cell, str) and len(cell) > MAX_FIELD_BYTES:
+            return cell[:_OVERSIZED_FIELD_KEPT] + f"... [{len(cell) - _OVERSIZED_FIELD_KEPT} more characters not kept]"
+        return [cut(c) for c in cell] if isinstance(cell, list) else cell
+
+    return json.dumps({str(k): cut(v) for k, v in row.items()}, ensure_ascii=False)
+
+
 def read_event_csv(path: Path) -> Iterator[RawRecord]:
-    csv.field_size_limit(MAX_FIELD_BYTES)
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UnreadableInput(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    # The csv module's own limit would raise mid-file, and after that error its reader cannot
+    # be trusted to resume at the next row (a quoted field may span lines). No field can be
+    # longer than the file, so lift the limit to that and hold each row to MAX_FIELD_BYTES here:
+    # an oversized field costs its row (quarantined, named), never the rest of the file.
+    csv.field_size_limit(max(MAX_FIELD_BYTES, len(text) + 1))
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames or "event_type" not in reader.fieldnames:
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        raise UnreadableInput(f"{path}: line {reader.line_num}: not a readable CSV header: {exc}") from None
+    if not header or "event_type" not in header:
         raise UnreadableInput(f"{path}: cannot read any record: no header with an event_type column")
     rows = 0
-    for number, row in enumerate(reader, start=2):
+    number = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # Not reached with the default dialect as configured; kept so a parser complaint is
+            # a clear error naming the line rather than a traceback.
+            raise UnreadableInput(f"{path}: line {reader.line_num}: not readable as CSV: {exc}") from None
+        number += 1
         rows += 1
         ref = f"{path.name}:row {number}"
+        oversized = _oversized_fields(row)
+        if oversized:
+            fields = ", ".join(f"{column!r} ({size} characters)" for column, size in oversized)
+            yield RawRecord(
+                ref,
+                _shortened(row),
+                error=f"unreadable CSV row (ending on line {reader.line_num}): field {fields} is over the limit "
+                f"of {MAX_FIELD_BYTES} characters",
+            )
+            continue
         try:
             yield RawRecord(ref, _csv_row_to_record(row))
         except ValueError as exc:  # json.JSONDecodeError is a ValueError

@@ -63,6 +63,11 @@ class FetchOptions(_Frozen):
     backoff_base_s: float = Field(1.0, ge=0, le=600)
     backoff_max_s: float = Field(60.0, ge=0, le=3600)
     max_bytes: int = Field(200 * 1024 * 1024, gt=0)
+    # Wall clock for one whole fetch (every attempt and wait): a server trickling bytes cannot hold a run.
+    deadline_s: float = Field(600.0, gt=0, le=86400)
+    # Redirects to loopback, private or link-local addresses are refused unless this is set.
+    allow_private: bool = False
+    max_redirects: int = Field(10, ge=0, le=30)
 
     def policy(self) -> FetchPolicy:
         return FetchPolicy(**self.model_dump())
@@ -129,6 +134,8 @@ class InboxSource(_Source):
     # None: `<AIRACE_HOME>/inbox`.
     path: str | None = None
     poll_interval_s: int = Field(30, ge=5, le=86400)
+    # A file nothing has written to for this long is complete (see pipelines/sources/inbox.py).
+    settle_s: float = Field(30, ge=0, le=86400)
     suffixes: tuple[str, ...] = (".jsonl", ".json", ".ndjson", ".csv")
 
     def folder(self, home: WarehouseHome) -> Path:

@@ -16,7 +16,8 @@ INBOX_JOB_NAME = "inbox_ingest"
 class InboxConfig(dg.Config):
     path: str = Field(
         default="",
-        description="One file to ingest (the inbox sensor sets it). Empty: every file waiting in the inbox.",
+        description="One file to ingest (the inbox sensor sets it): directly in the inbox, else refused. "
+        "Empty: every complete file waiting in the inbox.",
     )
 
 
@@ -31,40 +32,65 @@ def _inbox_source(warehouse: WarehouseResource) -> tuple[InboxSource | None, Pat
 @dg.asset(key=INBOX_ASSET, group_name="sources", pool=WRITER_POOL, kinds={"duckdb", "jsonl", "csv"})
 def inbox_files(context: dg.AssetExecutionContext, config: InboxConfig, warehouse: WarehouseResource):
     """Event files (JSONL/CSV) analysts drop in the inbox folder (<AIRACE_HOME>/inbox/ unless the
-    registry says otherwise). Each is appended through the one append path and moved to done/
-    (its bad records quarantined as usual) or failed/ (unreadable as a whole; the reason is in
-    failed/<name>.reason.txt). The inbox sensor runs this for each new file, once."""
+    registry says otherwise), each taken once it is complete (a `<name>.ready` marker, or untouched
+    for the source's settle_s; see pipelines/sources/inbox.py). Each is appended through the one
+    append path and moved to done/ (its bad records quarantined as usual) or failed/ (unreadable,
+    or changed after it was read; the reason is in failed/<name>.reason.txt). Links, and paths
+    outside the inbox (also in this run's config), are refused, never read."""
     store = warehouse.store()
     source, folder = _inbox_source(warehouse)
     if source is None or not source.enabled:
         return dg.MaterializeResult(metadata={"note": "no enabled inbox source in the registry"})
+    refused: list[tuple[str, str]] = []
     if config.path:
-        path = Path(config.path)
+        try:
+            path = inbox.requested_path(folder, config.path, source.suffixes)
+        except inbox.InboxRefused as exc:
+            raise dg.Failure(description=f"inbox: {exc}") from None
         if not path.exists():
             # Another run (e.g. `airace run`) took it first: it is in done/ or failed/ already.
             return dg.MaterializeResult(metadata={"file": config.path, "note": "already taken from the inbox"})
         files = [path]
     else:
-        files = [f.path for f in inbox.pending(folder, source.suffixes)]
-    outcomes = [inbox.ingest_file(store, path, run_id=f"{context.run.run_id}:inbox:{n}") for n, path in enumerate(files)]
-    done = [o for o in outcomes if o.error is None]
-    failed = [o for o in outcomes if o.error is not None]
+        found = inbox.scan(folder, source.suffixes, settle_s=source.settle_s)
+        files = [f.path for f in (*found.ready, *found.settling)]
+        refused = list(found.refused)
+    outcomes = []
+    for n, path in enumerate(files):
+        try:
+            outcomes.append(inbox.ingest_file(store, path, run_id=f"{context.run.run_id}:inbox:{n}",
+                                              settle_s=source.settle_s))
+        except inbox.InboxRefused as exc:
+            if config.path:
+                raise dg.Failure(description=f"inbox: {exc}") from None
+            refused.append((path.name, str(exc)))
+    by_status = {status: [o for o in outcomes if o.status == status] for status in ("done", "failed", "waiting")}
+    counted = [o.result for o in outcomes if o.result is not None]
     metadata = {
         "folder": dg.MetadataValue.path(str(folder)),
-        "files_done": dg.MetadataValue.int(len(done)),
-        "files_failed": dg.MetadataValue.int(len(failed)),
-        "records_read": dg.MetadataValue.int(sum(o.result.read for o in done)),
-        "appended": dg.MetadataValue.int(sum(o.result.appended for o in done)),
-        "duplicate": dg.MetadataValue.int(sum(o.result.duplicate for o in done)),
-        "quarantined": dg.MetadataValue.int(sum(o.result.quarantined for o in done)),
+        "files_done": dg.MetadataValue.int(len(by_status["done"])),
+        "files_failed": dg.MetadataValue.int(len(by_status["failed"])),
+        "files_waiting": dg.MetadataValue.int(len(by_status["waiting"])),
+        "files_refused": dg.MetadataValue.int(len(refused)),
+        "records_read": dg.MetadataValue.int(sum(r.read for r in counted)),
+        "appended": dg.MetadataValue.int(sum(r.appended for r in counted)),
+        "duplicate": dg.MetadataValue.int(sum(r.duplicate for r in counted)),
+        "quarantined": dg.MetadataValue.int(sum(r.quarantined for r in counted)),
         "files": dg.MetadataValue.json(
-            [{"file": o.file, "moved_to": str(o.moved_to), "error": o.error} for o in outcomes]
+            [{"file": o.file, "status": o.status, "moved_to": str(o.moved_to) if o.moved_to else None,
+              "error": o.error} for o in outcomes]
+            + [{"file": name, "status": "refused", "moved_to": None, "error": why} for name, why in refused]
         ),
     }
-    for o in failed:
+    for o in by_status["failed"]:
         context.log.error(f"inbox: {o.file} moved to failed/: {o.error}")
+    for o in by_status["waiting"]:
+        context.log.info(f"inbox: {o.file} left in the inbox: {o.error}")
+    for name, why in refused:
+        context.log.warning(f"inbox: {name} refused: {why}")
     # The sensor's one-file run fails when its file is unreadable, so the UI shows it red;
     # the catch-all run (`airace run`) reports it and carries on with the rest.
+    failed = by_status["failed"]
     if config.path and failed:
         raise dg.Failure(description=f"inbox: {failed[0].error}; moved to {failed[0].moved_to}", metadata=metadata)
     return dg.MaterializeResult(metadata=metadata)
@@ -86,7 +112,7 @@ def _interval() -> int:
     job=inbox_job,
     minimum_interval_seconds=_interval(),
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Requests one inbox_ingest run per new file in the inbox (run_key: name + size + mtime).",
+    description="Requests one inbox_ingest run per new, complete file in the inbox (run_key: name + size + mtime).",
 )
 def inbox_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     """The cursor holds the keys of files already requested that are still in the inbox
@@ -96,7 +122,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResour
     if source is None or not source.enabled:
         return dg.SkipReason("no enabled inbox source in the registry")
     requested = set(json.loads(context.cursor)) if context.cursor else set()
-    waiting = inbox.pending(folder, source.suffixes)
+    found = inbox.scan(folder, source.suffixes, settle_s=source.settle_s)
+    waiting = found.ready
     run_requests = [
         dg.RunRequest(
             run_key=f.run_key,
@@ -109,5 +136,9 @@ def inbox_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResour
     present = {f.key for f in waiting}
     cursor = json.dumps(sorted(present))
     if not run_requests:
-        return dg.SensorResult(skip_reason=f"no new file in {folder}", cursor=cursor)
+        unready = "".join(
+            [f"; {len(found.settling)} still being written" if found.settling else "",
+             f"; refused: {', '.join(name for name, _ in found.refused)}" if found.refused else ""]
+        )
+        return dg.SensorResult(skip_reason=f"no new file in {folder}{unready}", cursor=cursor)
     return dg.SensorResult(run_requests=run_requests, cursor=cursor)
