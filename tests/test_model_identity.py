@@ -8,7 +8,6 @@ and the frontier flags kept apart by who sets them.
 import collections
 import csv
 import gzip
-import io
 
 import pytest
 
@@ -186,7 +185,8 @@ def test_organizations_keep_their_identity_and_belong_to_a_group_over_time(con):
         ("deepmind", "google-deepmind", "merged_into", "2023-04-20", "alphabet"),
         ("google", "alphabet", "part_of", "2015-10-02", "alphabet"),
         ("google-brain", "google-deepmind", "merged_into", "2023-04-20", "alphabet"),
-        ("google-deepmind", "google", "part_of", "2023-04-20", "alphabet"),
+        # (part of Google since it began: a model a source credits to it before 2023-04-20 is still Alphabet's)
+        ("google-deepmind", "google", "part_of", None, "alphabet"),
     ]
     # Every period of the hierarchy cites its source.
     assert rows(con, "select count(*) from core.organization_parents where source_url not like 'https://%'") == [(0,)]
@@ -253,3 +253,13 @@ def test_launches_per_year_and_country_equal_a_recount_of_epochs_csv(tmp_path):
         assert rows(con, "select count(*) from core.models where sources <> ['epoch-ai']") == [(0,)]
     assert mart == dict(recount)
     assert mart[(2023, "GB")] == 20
+
+
+def test_releases_by_group_count_a_model_of_two_alphabet_labs_once(con):
+    (expected,) = rows(con, """select count(*) from core.models where year(launched_on) = 2023
+                               and list_has_any(organization_ids, ['google', 'google-brain', 'deepmind', 'google-deepmind'])""")[0]
+    got = rows(con, "select launches, organization_ids from marts.releases_yearly_by_group where year = 2023 and group_id = 'alphabet'")
+    assert got[0][0] == expected > 0
+    assert set(got[0][1]) <= {"google", "google-brain", "deepmind", "google-deepmind"}
+    # Before Alphabet existed, DeepMind (acquired in January 2014) counted under Google.
+    assert rows(con, "select count(*) from marts.releases_yearly_by_group where year = 2014 and group_id = 'alphabet'") == [(0,)]

@@ -353,6 +353,15 @@ T["marts.concentration"] = (
  "top_country_share": "Its share (0-1)."},
 "select quarter, level, launches, round(hhi_organizations) as hhi_orgs, round(effective_organizations, 1) as eff_orgs, top_organization_id, round(hhi_countries) as hhi_countries from marts.concentration where quarter between '2023-04-01' and '2023-07-01' order by quarter, level desc")
 
+T["marts.releases_yearly_by_group"] = (
+"""Model launches per calendar year and group of organizations: the group-level sibling of the per-organization marts (`marts.releases_monthly`, `marts.release_cadence`). Each developer counts as its group on the launch date (`core.organization_group`, from `warehouse/reference/organization_parents.csv`): Google, Google Brain, DeepMind and Google DeepMind are Alphabet from 2015-10-02. A model counts once for each group among its developers (a model of two Alphabet labs is one Alphabet launch); an organization with no parent is its own group. Only years with a launch of the group have a row.""",
+{"year": "Calendar year of the launch.",
+ "group_id": "The group (`core.organizations.org_id`; the organization itself when it has no parent).",
+ "group_name": "Its name.",
+ "launches": "Models launched that year with a developer in the group.",
+ "organization_ids": "The group's organizations that developed them."},
+"select year, group_id, launches, organization_ids from marts.releases_yearly_by_group where year = 2023 order by launches desc, group_id limit 5")
+
 def md_table(rel):
     cols = rel.columns
     out = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
