@@ -56,7 +56,8 @@ def con(tmp_path_factory):
     append(
         [
             launch("A1", "2024-01-10", ref="a1", training_compute_flop=1e24, open_weights=False),
-            launch("Z1", "2024-02-05", orgs=("Zhipu AI",), ref="z1", training_compute_flop=5e23, open_weights=True, frontier=True),
+            launch("Z1", "2024-02-05", orgs=("Zhipu AI",), ref="z1", training_compute_flop=5e23, open_weights=True, frontier=True,
+                   source="epoch-ai"),
             A2,
             launch("D1", "2024-05-20", orgs=("DeepSeek",), ref="d1", training_compute_flop=2e24, open_weights=True),
             HOAX,
@@ -160,17 +161,23 @@ def test_release_cadence_gaps_median_and_trend(con):
 
 
 def test_frontier_timeline_records_holders_and_the_epoch_flag(con):
-    got = rows(con, """select model_id, is_compute_record, frontier_flag, record_number, improvement_factor,
+    got = rows(con, """select model_id, is_compute_record, epoch_frontier, curated_frontier, compute_frontier,
+                              record_number, improvement_factor,
                               held_until, held_days, held_days_to_date, is_current_record, share_of_frontier
                        from marts.frontier_timeline order by launched_on""")
+    # Only Z1 comes from Epoch (epoch_frontier NULL elsewhere: Epoch does not list them);
+    # with fewer than 10 models, every model of known compute is in the top 10 at its launch.
     assert got == [
-        ("a1", True, False, 1, None, d(2024, 4, 2), 83, 83, False, 1.0),
+        ("a1", True, None, None, True, 1, None, d(2024, 4, 2), 83, 83, False, 1.0),
         # Z1 is no record (5e23 < A1's 1e24) but Epoch flags it: half the frontier then.
-        ("z1", False, True, None, None, None, None, None, False, 0.5),
+        ("z1", False, True, None, True, None, None, None, None, None, False, 0.5),
         # Apr 2 -> Sep 15 = 28 + 31 + 30 + 31 + 31 + 15 = 166 days.
-        ("a2", True, False, 2, 4.0, d(2024, 9, 15), 166, 166, False, 1.0),
+        ("a2", True, None, None, True, 2, 4.0, d(2024, 9, 15), 166, 166, False, 1.0),
+        # D1 (2e24) and M1 (3e24): no records, in the top 10: against A2's 4e24.
+        ("d1", False, None, None, True, None, None, None, None, None, False, 0.5),
+        ("m1", False, None, None, True, None, None, None, None, None, False, 0.75),
         # D2 still stands: Sep 15 -> the last launch in the data (A3, 2025-01-15) = 15+31+30+31+15 = 122.
-        ("d2", True, False, 3, pytest.approx(1.25), None, None, 122, True, 1.0),
+        ("d2", True, None, None, True, 3, pytest.approx(1.25), None, None, 122, True, 1.0),
     ]
     # As known at T1 the Hoax (9e24, Jun 1) held the record and D2 set none.
     before = rows(con, "select model_id from marts.frontier_timeline_as_of(?::timestamptz) where is_compute_record order by launched_on", [T1])
@@ -216,7 +223,7 @@ def test_catch_up_lag_us_vs_china_open_vs_closed_and_leader(con):
 def test_concentration_hhi_per_quarter(con):
     got = rows(con, """select quarter, launches, hhi_organizations, effective_organizations, top_organization_id,
                               hhi_countries
-                       from marts.concentration order by quarter""")
+                       from marts.concentration where level = 'lab' order by quarter""")
     assert got == [
         # Q1: A1 (OpenAI, US), Z1 (Zhipu, CN): two halves -> 2 * 50^2 = 5000.
         (d(2024, 1, 1), 2, 5000.0, 2.0, "zhipu-ai", 5000.0),
@@ -229,7 +236,7 @@ def test_concentration_hhi_per_quarter(con):
         (d(2025, 1, 1), 1, 10000.0, 1.0, "openai", 10000.0),
     ]
     # As known at T1, A2 was still in Q1: OpenAI 2/3, Zhipu 1/3 -> 10000 * (4/9 + 1/9).
-    ((hhi,),) = rows(con, "select hhi_organizations from marts.concentration_as_of(?::timestamptz) where quarter = '2024-01-01'", [T1])
+    ((hhi,),) = rows(con, "select hhi_organizations from marts.concentration_as_of(?::timestamptz) where quarter = '2024-01-01' and level = 'lab'", [T1])
     assert hhi == pytest.approx(10000 * 5 / 9)
 
 

@@ -79,10 +79,10 @@ def test_frontier_timeline_is_built_from_compute_and_the_epoch_flag(con):
     assert all(b[2] > a[2] and b[1] > a[1] and a[3] == b[1] for a, b in zip(records, records[1:]))
     assert records[-1][3] is None
     assert {"GPT-4", "Gemini 1.0 Ultra"} <= {r[0] for r in records}
-    flagged = rows(con, "select count(*) from core.models where frontier and launched_on is not null")[0][0]
-    assert rows(con, "select count(*) from marts.frontier_timeline where frontier_flag")[0][0] == flagged >= 100
+    flagged = rows(con, "select count(*) from core.models where epoch_frontier and launched_on is not null")[0][0]
+    assert rows(con, "select count(*) from marts.frontier_timeline where epoch_frontier")[0][0] == flagged >= 100
     # The flag covers models the compute record does not: both measures are in the mart.
-    assert rows(con, "select count(*) from marts.frontier_timeline where frontier_flag and not is_compute_record")[0][0] > 0
+    assert rows(con, "select count(*) from marts.frontier_timeline where epoch_frontier and not is_compute_record")[0][0] > 0
 
 
 def test_concentration_and_monthly_grids_are_consistent_with_core_models(con):
@@ -91,6 +91,6 @@ def test_concentration_and_monthly_grids_are_consistent_with_core_models(con):
     assert total == pytest.approx(1.0)
     assert rows(con, """select count(*) from marts.concentration
                         where hhi_organizations not between 0 and 10000 or hhi_countries not between 0 and 10000""") == [(0,)]
-    (launches_2024,) = rows(con, "select sum(launches) from marts.concentration where year(quarter) = 2024")[0]
+    (launches_2024,) = rows(con, "select sum(launches) from marts.concentration where year(quarter) = 2024 and level = 'lab'")[0]
     assert launches_2024 == rows(con, "select count(*) from core.models where year(launched_on) = 2024")[0][0]
     assert rows(con, "select max(quarter) from marts.concentration")[0][0] >= dt.date(2025, 10, 1)

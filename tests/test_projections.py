@@ -103,15 +103,15 @@ def test_one_model_from_two_sources_is_one_row_with_the_earliest_date(store, app
         [
             launch("Llama 3-70B", "2024-04-18", orgs=("Meta AI",), source="epoch-ai", ref="l3"),
             launch("Llama 3 70B", "2024-04", orgs=("Meta",), source="curated", ref="l3"),
-            launch("Qwen2", "2024-06-07", orgs=("Alibaba",), source="epoch-ai", ref="q2"),
-            launch("Qwen2", "2024-06-10", orgs=("Alibaba",), source="curated", ref="q2"),
+            launch("Qwen2-72B", "2024-06-07", orgs=("Alibaba",), source="epoch-ai", ref="q2"),
+            launch("Qwen2 72B", "2024-06-10", orgs=("Alibaba",), source="curated", ref="q2"),
         ]
     )
     rows = _rows(store, "select model_id, launched_on, launch_precision, launch_events from core.models order by 1")
     # April 2024 (month) and 2024-04-18 (day) agree; the day is kept.
-    assert rows == [("llama-3-70b", dt.date(2024, 4, 18), "day", 2), ("qwen2", dt.date(2024, 6, 7), "day", 2)]
+    assert rows == [("llama-3-70b", dt.date(2024, 4, 18), "day", 2), ("qwen2-72b", dt.date(2024, 6, 7), "day", 2)]
     conflicts = _rows(store, "select model_id, source, value, kept from core.model_conflicts order by source")
-    assert conflicts == [("qwen2", "curated", "2024-06-10", False), ("qwen2", "epoch-ai", "2024-06-07", True)]
+    assert conflicts == [("qwen2-72b", "curated", "2024-06-10", False), ("qwen2-72b", "epoch-ai", "2024-06-07", True)]
 
 
 def test_allegations_and_policies_follow_their_latest_step(store, append):

@@ -92,11 +92,14 @@ def catch_up_lag(
 
 
 def concentration(con: duckdb.DuckDBPyConnection, since: str = SINCE) -> alt.Chart:
-    """The Herfindahl-Hirschman index of launches per quarter, across organizations and countries."""
+    """The Herfindahl-Hirschman index of launches per quarter, across labs, groups and countries."""
     frame = con.sql(
-        """unpivot (select quarter, hhi_organizations as organizations, hhi_countries as countries
-                    from marts.concentration where quarter >= ?::date and launches > 0)
-           on organizations, countries into name across value hhi
+        """unpivot (select quarter,
+                           any_value(hhi_organizations) filter (where level = 'lab') as labs,
+                           any_value(hhi_organizations) filter (where level = 'group') as "groups",
+                           any_value(hhi_countries) as countries
+                    from marts.concentration where quarter >= ?::date and launches > 0 group by quarter)
+           on labs, "groups", countries into name across value hhi
            order by quarter, across""",
         params=[since],
     ).pl()

@@ -39,7 +39,7 @@ Conventions:
 * **Unknown is NULL**, never 0 (compute, parameters, dates). Lists are empty when nothing is known.
 * **Dates of lower precision** (month, year) sit on the first day of their month or year in grids; the
   `*_precision` columns say which.
-* **Countries** are ISO 3166 alpha-2 codes from the organization registry; `EU` and `INT` (international)
+* **Countries** are ISO 3166 alpha-2 codes: a model's are those its sources give (all of them), the organization registry's only where no source gives one; `EU` and `INT` (international)
   also occur. Hong Kong is `HK`, separate from `CN`, except in `marts.catch_up_lag` (US vs China), which
   folds HK into China.
 * **Joint work** counts for each developing organization in per-organization counts
@@ -59,16 +59,23 @@ T["core.organizations"] = (
  "aliases": "Other spellings: the registry's aliases plus every spelling seen in events.",
  "in_registry": "True when the organization is in the curated registry.",
  "first_event_on": "Valid date of the first event naming it (NULL if none yet).",
- "events": "Number of (effective) events naming it."},
-"select org_id, name, country, kind, events from core.organizations where events > 0 order by events desc, org_id limit 5")
+ "events": "Number of (effective) events naming it.",
+ "parent_id": "Its parent organization now (`warehouse/reference/organization_parents.csv`, each period citing its source): DeepMind and Google Brain `merged_into` Google DeepMind on 2023-04-20, Google DeepMind part of Google, Google of Alphabet. NULL when it has none.",
+ "parent_relation": "`part_of` or `merged_into` (the lab stopped releasing under its own name and its work continued in the parent).",
+ "parent_from": "First day of that parent (NULL: since the organization began).",
+ "parent_to": "Day the parent ended, exclusive (NULL: still).",
+ "group_id": "The group it belongs to now: the top of its parent chain (`alphabet` for Google, DeepMind, Google Brain and Google DeepMind); itself when it has no parent. The group on a given day is `core.organization_group(org_id, day)`.",
+ "group_from": "First day of the current group membership (NULL: always)."},
+"select org_id, name, country, parent_id, parent_relation, parent_from, group_id, group_from from core.organizations where group_id = 'alphabet' order by org_id")
 
 T["core.models"] = (
-"""One row per model, however many sources report it (Epoch AI's notable-models table, the curated bundle, feeds). Events are matched on the normalized model name and then through the alias table (`warehouse/reference/model_aliases.csv`). The launch date is the earliest any source gives (comparing the last day each date can stand for; the more precise date wins a tie); other attributes come from the first-recorded event that states them. Corrections are applied and retracted events removed. Empty source cells are unknown (NULL), never 0.""",
-{"model_id": "Stable id: the normalized model name (or its alias target).",
- "model": "Model name as first recorded.",
+"""One row per model, however many sources report it (Epoch AI's notable-models table, the curated bundle, feeds). The identity rule (one place: `core.model_key` and `core.model_launches_of`; `core.model_identity` shows it per event): an event's model is the key of the name it gives (`core.model_key`: case, accents, punctuation, spacing and a `.0` minor version ignored; `+`, version numbers, sizes and suffixes kept, so PointNet++ is not PointNet), unless `warehouse/reference/model_aliases.csv` maps that key to another model, for any developer or only when the event names the alias's organization (the organization is part of the key: the curated "GPT-3" by OpenAI is Epoch's "GPT-3 175B (davinci)"). The launch date is the earliest any source gives (comparing the last day each date can stand for; the more precise date wins a tie); other attributes come from the first-recorded event that states them. Corrections are applied and retracted events removed. Empty source cells are unknown (NULL), never 0.""",
+{"model_id": "Stable id: `core.model_key` of the model name (or of its alias target).",
+ "model": "The name whose key the id is, when a source gives it; else the name first recorded.",
  "organizations": "Developing organizations as the source spells them.",
  "organization_ids": "Developing organizations resolved to `core.organizations.org_id` (sorted).",
- "countries": "Countries of the developers (registry countries; else the source's own list). HK separate from CN.",
+ "countries": "Every country the sources give for the model (Epoch's `Country (of organization)` list whole, the union over sources; a model of two countries is in both); the developers' registry countries only where no source gives one. HK separate from CN.",
+ "countries_from": "`source` (the countries are the sources'), `registry` (no source gave one: the developers' registry countries) or NULL (none known).",
  "launched_on": "Launch (publication) date; a month- or year-precise date sits on the first day of its month/year.",
  "launch_precision": "Precision of `launched_on`: day, month or year.",
  "open_weights": "True when the weights are downloadable (any licence), false when not, NULL when unknown.",
@@ -79,7 +86,8 @@ T["core.models"] = (
  "training_dataset_size": "Training dataset size in Epoch's units (datapoints/tokens; NULL when unknown).",
  "domains": "Domains (language, vision, games, ...).",
  "tasks": "Tasks (as listed by the source).",
- "frontier": "Epoch AI's 'Frontier model' flag: true when any source flags it (false otherwise).",
+ "epoch_frontier": "Epoch AI's own 'Frontier model' column, as Epoch gives it: true when flagged, false when Epoch lists the model unflagged, NULL when Epoch does not list the model. Never set by another source.",
+ "curated_frontier": "The curated bundle's hand judgment (its events' `frontier`): true/false, NULL when the curated bundle does not list the model. Kept apart from Epoch's. Our computed flag (top 10 by training compute at release) is `marts.frontier_timeline.compute_frontier`.",
  "base_model": "The model it was fine-tuned from, when stated.",
  "hardware": "Training hardware, when stated.",
  "sources": "Sources that report this model (e.g. epoch-ai, curated).",
@@ -87,7 +95,23 @@ T["core.models"] = (
  "event_ids": "The `model.launched` events behind this row, in log order.",
  "launch_events": "Number of those events.",
  "first_recorded_at": "When airace first recorded the model (record time)."},
-"select model_id, launched_on, organization_ids, countries, open_weights, training_compute_flop, frontier from core.models where model_id in ('glm-4-6', 'glm-5', 'gpt-4') order by launched_on")
+"select model_id, launched_on, organization_ids, countries, open_weights, training_compute_flop, epoch_frontier, curated_frontier from core.models where model_id in ('glm-4-6', 'glm-5', 'gpt-4') order by launched_on")
+
+T["core.model_identity"] = (
+"""Which source record became which model, and by which rule: one row per effective `model.launched` event. `identity_rule` is `name` (the key of the name the event gives, `core.model_key`), `alias` or `alias for organization` (`warehouse/reference/model_aliases.csv`, whose note is the `reason`). Two rows of `core.models` share a normalized name only when an alias for organization keeps a homonym apart, and this table gives the reason. `developers_agree` is false when an event's developers share no group (on its date) with the model's other events: a name that meets across unrelated developers, to be looked at.""",
+{"model_id": "The model it became (`core.models.model_id`).",
+ "event_id": "The `model.launched` event.",
+ "source": "Its source.",
+ "source_ref": "Its natural key in the source (e.g. Epoch's model name).",
+ "model_name": "The model name the event gives.",
+ "name_key": "`core.model_key(model_name)`.",
+ "identity_rule": "`name`, `alias` or `alias for organization`.",
+ "reason": "Why: 'same normalized name', or the alias's note.",
+ "organization_ids": "The event's developers (`core.organizations.org_id`).",
+ "group_ids": "Their groups on the event's date (`core.organization_group`).",
+ "developers_agree": "False when these groups share none with the model's other events (both sides known).",
+ "occurred_at": "The date the event gives."},
+"select model_id, source, model_name, identity_rule, reason from core.model_identity where identity_rule <> 'name' order by model_id, source limit 6")
 
 T["core.model_conflicts"] = (
 """Where sources disagree on a model's launch date: one row per model and source, for models where two sources give periods that do not overlap ("2025-09" and "2025-09-30" agree; "2025-09-30" and "2025-10-02" do not). `kept` marks the date `core.models` shows (the earliest).""",
@@ -205,10 +229,10 @@ T["marts.release_cadence_yearly"] = (
 "select year, launches, gaps, median_gap_days, median_gap_change_days from marts.release_cadence_yearly where org_id = 'openai' and year >= 2019 order by year")
 
 T["marts.frontier_timeline"] = (
-"""The frontier of training compute over time, who held it and for how long, beside Epoch AI's frontier flag.
+"""The frontier of training compute over time, who held it and for how long, beside three frontier flags (Epoch's, the curated bundle's and ours).
 
 * **Compute record** (`is_compute_record`): a model whose `training_compute_flop` exceeds that of every other model launched on or before its launch date (strictly; a tie sets no record). Models with unknown compute never set a record. The record is held from the model's launch until the next record (`held_until`).
-* **Frontier flag** (`frontier_flag`): `core.models.frontier`, Epoch AI's "Frontier model" column: Epoch's own curation of models near the top of training compute when released (Epoch judges it against its whole database; on the bundled build 121 of the 131 flagged models with known compute had fewer than 10 larger earlier models in `core.models`). The curated bundle sets the same flag on models newer than Epoch's snapshot (41 models on the bundled build are flagged by the curated bundle only). It is the documented proxy where compute is unknown, and it is broader than the record (a model can be frontier without beating the record).
+* **Frontier flags**, each named by who sets it and never mixed: `epoch_frontier` is `core.models.epoch_frontier`, Epoch AI's "Frontier model" column (Epoch's own curation of models near the top of training compute when released, judged against its whole database; NULL where Epoch does not list the model); `curated_frontier` is the curated bundle's hand judgment (`core.models.curated_frontier`); `compute_frontier` is ours, by a written rule on the data: the model's training compute is among the 10 largest known for models launched on or before its launch date (itself included, ties at the 10th counting), after Epoch's description of its flag as the top 10 by training compute when released. The flags cover models the record does not (a model can be frontier without beating the record). One row per model that is a compute record or has any flag.
 
 One row per model that is a compute record or is flagged by Epoch.""",
 {"model_id": "The model.",
@@ -221,7 +245,9 @@ One row per model that is a compute record or is flagged by Epoch.""",
  "training_compute_flop": "Training compute, FLOP (NULL when unknown).",
  "open_weights": "Open weights or not (NULL unknown).",
  "is_compute_record": "True when it set a training-compute record (definition above).",
- "frontier_flag": "`core.models.frontier`: Epoch AI's frontier flag (or the curated bundle's, for models newer than Epoch's snapshot).",
+ "epoch_frontier": "`core.models.epoch_frontier`: Epoch AI's own frontier flag (NULL: not in Epoch's table).",
+ "curated_frontier": "`core.models.curated_frontier`: the curated bundle's hand judgment (NULL: not curated).",
+ "compute_frontier": "Ours: among the 10 largest known training computes at its launch date (definition above); false when compute is unknown.",
  "record_number": "1 for the first record, 2 for the next, ... (NULL when not a record).",
  "previous_record_model_id": "The record it beat.",
  "previous_record_flop": "That record's compute.",
@@ -309,8 +335,9 @@ T["marts.policy_velocity"] = (
 "select jurisdiction, sum(changes) as changes, sum(new_policies) as new_policies from marts.policy_velocity where month >= '2023-01-01' group by jurisdiction order by changes desc, jurisdiction limit 6")
 
 T["marts.concentration"] = (
-"""How concentrated model launches are, per calendar quarter, as a Herfindahl-Hirschman index (HHI; the antitrust convention: the sum of squared percentage shares, 0 to 10,000; 10,000 = one holder, 10,000/n = n equal holders). Shares are of the quarter's launches (`core.models` by `launched_on`): a model developed by n organizations gives each 1/n of a launch, and likewise across its n countries (HK its own code). Models with no known organization (country) are left out of that index. A dense grid from the first to the last quarter with a launch; quarters without launches have NULL indices. Small quarters (few launches) give high, noisy indices.""",
+"""How concentrated model launches are, per calendar quarter, as a Herfindahl-Hirschman index (HHI; the antitrust convention: the sum of squared percentage shares, 0 to 10,000; 10,000 = one holder, 10,000/n = n equal holders). Shares are of the quarter's launches (`core.models` by `launched_on`): a model developed by n organizations gives each 1/n of a launch, and likewise across its n countries (HK its own code). Models with no known organization (country) are left out of that index. A dense grid from the first to the last quarter with a launch; quarters without launches have NULL indices. Small quarters (few launches) give high, noisy indices. Two rows per quarter, by `level`: `lab` counts each organization as itself (Google, DeepMind, Google DeepMind apart); `group` counts each as its group on the launch date (`core.organization_group`, from `warehouse/reference/organization_parents.csv`: Alphabet for all three since 2015-10-02), a model of two labs of one group giving the group a whole launch. The launch and country columns are the same on both rows.""",
 {"quarter": "First day of the quarter.",
+ "level": "`lab` (organizations as themselves) or `group` (organizations as their group on the launch date).",
  "launches": "Models launched in the quarter.",
  "launches_with_organization": "Of those, with a known organization.",
  "organizations": "Distinct developing organizations.",
@@ -324,7 +351,16 @@ T["marts.concentration"] = (
  "effective_countries": "10,000 / `hhi_countries`.",
  "top_country": "Country with the largest share.",
  "top_country_share": "Its share (0-1)."},
-"select quarter, launches, round(hhi_organizations) as hhi_orgs, round(effective_organizations, 1) as eff_orgs, round(hhi_countries) as hhi_countries, top_country from marts.concentration where quarter >= '2024-07-01' and quarter < '2026-01-01' order by quarter")
+"select quarter, level, launches, round(hhi_organizations) as hhi_orgs, round(effective_organizations, 1) as eff_orgs, top_organization_id, round(hhi_countries) as hhi_countries from marts.concentration where quarter between '2023-04-01' and '2023-07-01' order by quarter, level desc")
+
+T["marts.releases_yearly_by_group"] = (
+"""Model launches per calendar year and group of organizations: the group-level sibling of the per-organization marts (`marts.releases_monthly`, `marts.release_cadence`). Each developer counts as its group on the launch date (`core.organization_group`, from `warehouse/reference/organization_parents.csv`): Google, Google Brain, DeepMind and Google DeepMind are Alphabet from 2015-10-02. A model counts once for each group among its developers (a model of two Alphabet labs is one Alphabet launch); an organization with no parent is its own group. Only years with a launch of the group have a row.""",
+{"year": "Calendar year of the launch.",
+ "group_id": "The group (`core.organizations.org_id`; the organization itself when it has no parent).",
+ "group_name": "Its name.",
+ "launches": "Models launched that year with a developer in the group.",
+ "organization_ids": "The group's organizations that developed them."},
+"select year, group_id, launches, organization_ids from marts.releases_yearly_by_group where year = 2023 order by launches desc, group_id limit 5")
 
 def md_table(rel):
     cols = rel.columns

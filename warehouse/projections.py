@@ -29,9 +29,13 @@ import duckdb
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 # The reference tables, and the alias keys define_macros derives from the registry.
-REFERENCE_TABLES = ("core.organization_registry", "core.model_alias_registry", "projection_state.organization_alias_keys")
+REFERENCE_TABLES = (
+    "core.organization_registry", "core.organization_parents", "core.model_alias_registry",
+    "projection_state.organization_alias_keys", "projection_state.organization_lineage", "projection_state.model_alias_keys",
+)
 ORGANIZATIONS_CSV = REFERENCE_DIR / "organizations.csv"
 MODEL_ALIASES_CSV = REFERENCE_DIR / "model_aliases.csv"
+ORGANIZATION_PARENTS_CSV = REFERENCE_DIR / "organization_parents.csv"
 END_OF_TIME = "infinity"
 REFRESH_DIR = SQL_DIR / "refresh"
 STATE_SCHEMA = "projection_state"
@@ -50,7 +54,7 @@ STATE_TABLES = (
 CHECKPOINT_TABLE = f"{STATE_SCHEMA}.checkpoint"
 # Bumped when the refresh logic in this module changes what it writes: like a changed
 # .sql file, it makes the next refresh a full one.
-REFRESH_LOGIC_VERSION = "3"
+REFRESH_LOGIC_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ MART_TABLES: tuple[Projection, ...] = _discover("marts")
 CORE_KEYS: dict[str, tuple[str, str, str]] = {
     "core.organizations": ("org", "org_id", "org"),
     "core.models": ("model", "model_id", "stored_model"),
+    "core.model_identity": ("model", "model_id", "stored_model"),
     "core.model_conflicts": ("model", "model_id", "stored_model"),
     "core.allegations": ("subject", "allegation_id", "stored_subject"),
     "core.policies": ("subject", "policy_id", "stored_subject"),
@@ -179,8 +184,17 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute(
         """create or replace table core.model_alias_registry as
-           select alias_id, model_id, note from read_csv(?, header = true, all_varchar = true)""",
+           select alias_id, model_id, nullif(organization, '') as organization, note
+           from read_csv(?, header = true, all_varchar = true)""",
         [str(MODEL_ALIASES_CSV)],
+    )
+    # Which organization belonged to which, when (an empty date: since founding / still).
+    con.execute(
+        """create or replace table core.organization_parents as
+           select org_id, parent_id, valid_from::date as valid_from, valid_to::date as valid_to,
+                  relation, source_url, note
+           from read_csv(?, header = true, all_varchar = true)""",
+        [str(ORGANIZATION_PARENTS_CSV)],
     )
 
 

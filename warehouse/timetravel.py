@@ -60,7 +60,7 @@ def open_as_of(home: WarehouseHome, as_of: dt.datetime) -> Iterator[duckdb.DuckD
         con.execute(
             "insert into events.quarantine select * from snapshot.events.quarantine where quarantined_at <= ?", [as_of]
         )
-        for table in ("core.organization_registry", "core.model_alias_registry"):
+        for table in ("core.organization_registry", "core.organization_parents", "core.model_alias_registry"):
             con.execute(f"create table {table} as select * from snapshot.{table}")
         con.execute("detach snapshot")
         define_macros(con)

@@ -57,11 +57,13 @@ TABLES: list[tuple[str, str, str]] = [
     ),
     (
         "Concentration, last eight quarters",
-        "Herfindahl-Hirschman index of launches (0-10,000) and the equivalent number of equal-sized players.",
-        """select quarter, launches, round(hhi_organizations) as hhi_organizations,
-                  round(effective_organizations, 1) as effective_organizations,
-                  round(hhi_countries) as hhi_countries, top_country
-           from marts.concentration where launches > 0 order by quarter desc limit 8""",
+        "Herfindahl-Hirschman index of launches (0-10,000) by lab and by group (Alphabet's labs as one), and the equivalent number of equal-sized groups.",
+        """select quarter, any_value(launches) as launches,
+                  round(any_value(hhi_organizations) filter (where level = 'lab')) as hhi_labs,
+                  round(any_value(hhi_organizations) filter (where level = 'group')) as hhi_groups,
+                  round(any_value(effective_organizations) filter (where level = 'group'), 1) as effective_groups,
+                  round(any_value(hhi_countries)) as hhi_countries, any_value(top_country) as top_country
+           from marts.concentration where launches > 0 group by quarter order by quarter desc limit 8""",
     ),
     (
         "Policy changes per jurisdiction, last 24 months of data",

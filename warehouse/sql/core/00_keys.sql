@@ -4,6 +4,20 @@
 create or replace macro core.name_key(name) as
     regexp_replace(lower(strip_accents(trim(name))), '[^\pL\pN]+', '', 'g');
 
+-- model_key: the one normalization of a model name (core.models.model_id is built from it;
+-- other tables that link to models call it too). It keeps what tells models apart:
+-- "+" becomes the word "plus" ("PointNet++" -> pointnet-plus-plus, not PointNet), version
+-- numbers, sizes and suffixes stay ("Llama 3.1 405B" -> llama-3-1-405b, "GPT-4o mini");
+-- it ignores case, accents, punctuation and spacing ("Llama 3-70B" = "Llama 3 70B",
+-- "DALL·E 2" = "DALL-E 2") and a ".0" minor version ("Sora 2.0" = "Sora 2": a version
+-- number written in full is the same version). A name with no ASCII letter or digit keys
+-- on its hash, as schemas.events.slugify does.
+create or replace macro core.model_key(name) as
+    coalesce(nullif(left(trim(regexp_replace(regexp_replace(replace(lower(strip_accents(trim(name))), '+', ' plus '),
+                                                            '([0-9])\.0($|[^0-9a-z.])', '\1\2', 'g'),
+                                             '[^a-z0-9]+', '-', 'g'), '-'), 120), ''),
+             'u' || left(sha256(name), 12));
+
 -- slug: the readable id given to an organization the registry does not know yet.
 create or replace macro core.slug(name) as
     coalesce(nullif(trim(regexp_replace(lower(strip_accents(trim(name))), '[^a-z0-9]+', '-', 'g'), '-'), ''),

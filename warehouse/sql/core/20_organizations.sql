@@ -14,6 +14,32 @@ where core.name_key(alias) <> '';
 -- every statement that resolves names looks them up, and computing them costs ~10 ms.
 create or replace table projection_state.organization_alias_keys as select * from core.organization_aliases();
 
+-- The hierarchy (warehouse/reference/organization_parents.csv: each lab keeps its own
+-- identity and has a parent for a period): every organization with each of its
+-- ancestors and the period the whole chain up to it holds ([valid_from, valid_to);
+-- an open end is 0001-01-01 or 9999-12-31). DeepMind: Google from 2014-01, Alphabet
+-- from 2015-10-02 (through Google), Google DeepMind from 2023-04-20. An organization's
+-- group on a day is its deepest ancestor then (itself when it has none).
+create or replace table projection_state.organization_lineage as
+with recursive chain(org_id, ancestor_id, relation, valid_from, valid_to, depth) as (
+    select org_id, org_id, 'self', date '0001-01-01', date '9999-12-31', 0
+    from (select org_id from core.organization_registry union select org_id from core.organization_parents)
+    union all
+    select c.org_id, p.parent_id, p.relation,
+           greatest(c.valid_from, coalesce(p.valid_from, date '0001-01-01')),
+           least(c.valid_to, coalesce(p.valid_to, date '9999-12-31')), c.depth + 1
+    from chain c join core.organization_parents p on p.org_id = c.ancestor_id
+    where coalesce(p.valid_from, date '0001-01-01') < c.valid_to
+      and coalesce(p.valid_to, date '9999-12-31') > c.valid_from
+      and c.depth < 10  -- (a cycle in the reference file cannot loop forever)
+)
+select * from chain;
+
+-- The group an organization belonged to on a day (itself when it belongs to none).
+create or replace macro core.organization_group(org, day) as
+    coalesce((select arg_max(l.ancestor_id, l.depth) from projection_state.organization_lineage l
+              where l.org_id = org and day >= l.valid_from and day < l.valid_to), org);
+
 -- One row per (event, organization named in it). A name is resolved whole first
 -- ("Tsinghua KEG" -> Tsinghua University); a name that is not known whole is split on
 -- ',', '&', ';', '/' and ' and ' ("Tsinghua KEG & Zhipu" -> both; "DeepSeek, Moonshot AI,
@@ -144,16 +170,38 @@ seen as (
           from counted group by org_id) o
     join spellings s using (org_id)
     left join countries c using (org_id)
+),
+-- The current parent (the latest period in organization_parents) and group (the group
+-- on the last day the lineage can name, i.e. as things stand).
+hierarchy as (
+    select org_id, latest.parent_id, latest.relation as parent_relation,
+           latest.valid_from as parent_from, latest.valid_to as parent_to
+    from (select org_id,
+                 -- (a struct: arg_max skips NULL values, and an open valid_to is NULL)
+                 arg_max({'parent_id': parent_id, 'relation': relation, 'valid_from': valid_from, 'valid_to': valid_to},
+                         coalesce(valid_from, date '0001-01-01')) as latest
+          from core.organization_parents group by org_id)
+),
+groups as (
+    select org_id, arg_max(ancestor_id, depth) as group_id,
+           nullif(arg_max(valid_from, depth), date '0001-01-01') as group_from
+    from projection_state.organization_lineage where date '9999-12-30' >= valid_from and date '9999-12-30' < valid_to
+    group by org_id
+),
+listed as (
+    select reg.org_id, reg.name, reg.country, reg.kind,
+           list_sort(list_distinct(list_concat(reg.aliases, list_filter(coalesce(s.spellings, []), lambda x: x <> reg.name)))) as aliases,
+           true as in_registry, s.first_event_on, coalesce(s.events, 0) as events
+    from registry reg left join seen s using (org_id)
+    union all
+    select s.org_id, s.name, s.country, null as kind,
+           list_filter(s.spellings, lambda x: x <> s.name) as aliases,
+           false, s.first_event_on, s.events
+    from seen s where s.org_id not in (select org_id from core.organization_registry)
 )
-select reg.org_id, reg.name, reg.country, reg.kind,
-       list_sort(list_distinct(list_concat(reg.aliases, list_filter(coalesce(s.spellings, []), lambda x: x <> reg.name)))) as aliases,
-       true as in_registry, s.first_event_on, coalesce(s.events, 0) as events
-from registry reg left join seen s using (org_id)
-union all
-select s.org_id, s.name, s.country, null as kind,
-       list_filter(s.spellings, lambda x: x <> s.name) as aliases,
-       false, s.first_event_on, s.events
-from seen s where s.org_id not in (select org_id from core.organization_registry);
+select r.*, h.parent_id, h.parent_relation, h.parent_from, h.parent_to,
+       coalesce(g.group_id, r.org_id) as group_id, g.group_from
+from listed r left join hierarchy h using (org_id) left join groups g using (org_id);
 
 create or replace macro core.organizations_as_of(as_of) as table
 select * from core.organizations_of(as_of, 'log');

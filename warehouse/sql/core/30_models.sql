@@ -1,17 +1,59 @@
--- One row per model, however many sources report it. Events are matched on the
--- normalized model name (the slug in their subject, so "Llama 3-70B" and "Llama 3 70B"
--- meet) and then through core.model_alias_registry (warehouse/reference/model_aliases.csv)
--- for names that normalize apart. The launch date is the earliest any source gives;
+-- One row per model, however many sources report it. The identity rule (written once,
+-- here and in core.model_key): an event's model is the key of the name it gives
+-- (core.model_key: "+", versions and sizes kept; case, accents, punctuation and a ".0"
+-- ignored), unless warehouse/reference/model_aliases.csv maps that key to another model,
+-- either for any developer or only when the event names the alias's organization
+-- (the organization is part of the key: a homonym from another developer stays apart).
+-- The subject slug the event was logged under is not used (it dropped "+": PointNet++
+-- and PointNet had one). core.model_identity shows which event became which model, and why.
+-- The launch date is the earliest any source gives;
 -- other attributes come from the first-recorded event that states them.
 -- "Earliest" compares the last day each date can stand for, and prefers the more
 -- precise date on a tie: "September 2025" and "2025-09-30" agree, and the day wins.
 
+-- The alias registry keyed as names are (both sides through core.model_key, so the file
+-- may spell names as people write them). Materialized with the definitions, as the
+-- organizations' alias keys are.
+create or replace table projection_state.model_alias_keys as
+select core.model_key(alias_id) as alias_key, core.model_key(model_id) as model_id, organization, note
+from core.model_alias_registry;
+
+-- A model by name alone: what other tables that link to models (capability scores)
+-- call; aliases restricted to an organization are not applied without one.
+create or replace macro core.model_id_of(name) as
+    coalesce((select any_value(a.model_id) from projection_state.model_alias_keys a
+              where a.alias_key = core.model_key(name) and a.organization is null), core.model_key(name));
+
+-- The developers of the events being keyed: every mention ('log', 'state'), or those
+-- an incremental refresh recomputed ('dirty', the events it recomputes).
+create or replace macro core.keyed_event_mentions(as_of, src) as table
+select event_id, org_id from core.organization_mentions_in(as_of, core.all_rows_of(src))
+where src <> 'dirty' and role = 'developer'
+union all
+select event_id, org_id from projection_state.recomputed_mentions where src = 'dirty' and role = 'developer';
+
 create or replace macro core.model_launches_of(as_of, src) as table
-select e.*,
-       coalesce(a.model_id, substr(e.subject, 7)) as model_id
-from core.effective_events_in(as_of, src) e
-left join core.model_alias_registry a on a.alias_id = substr(e.subject, 7)
-where e.event_type = 'model.launched';
+with launches as (
+    select e.*, core.model_key(e.payload ->> 'model') as name_key
+    from core.effective_events_in(as_of, src) e
+    where e.event_type = 'model.launched'
+),
+by_organization as (
+    select l.event_id, arg_min(a.model_id, a.organization) as model_id, arg_min(a.note, a.organization) as note
+    from launches l
+    join projection_state.model_alias_keys a on a.alias_key = l.name_key and a.organization is not null
+    join core.keyed_event_mentions(as_of, src) m on m.event_id = l.event_id and m.org_id = a.organization
+    group by l.event_id
+)
+select l.* exclude (name_key),
+       coalesce(o.model_id, a.model_id, l.name_key) as model_id,
+       l.name_key,
+       case when o.model_id is not null then 'alias for organization'
+            when a.model_id is not null then 'alias' else 'name' end as identity_rule,
+       coalesce(o.note, a.note) as identity_note
+from launches l
+left join by_organization o using (event_id)
+left join projection_state.model_alias_keys a on a.alias_key = l.name_key and a.organization is null;
 
 create or replace macro core.model_launches(as_of) as table
 select * from core.model_launches_of(as_of, 'log');
@@ -69,13 +111,15 @@ developers as (
 ),
 attributes as (
     select model_id,
-           arg_min(payload ->> 'model', position) as model,
+           -- The name whose key the model id is (Epoch's "GPT-3 175B (davinci)" over the
+           -- curated "GPT-3" it is an alias of), else the first recorded.
+           arg_min(payload ->> 'model', (name_key <> model_id, position)) as model,
            arg_min(occurred_at, (core.period_end(occurred_at, occurred_precision), core.precision_rank(occurred_precision), position)) as launched_on,
            arg_min(occurred_precision, (core.period_end(occurred_at, occurred_precision), core.precision_rank(occurred_precision), position)) as launch_precision,
            arg_min(json_extract_string(payload, '$.organizations[*]'), position)
                filter (where json_array_length(payload, '$.organizations') > 0) as organizations,
-           arg_min(json_extract_string(payload, '$.countries[*]'), position)
-               filter (where json_array_length(payload, '$.countries') > 0) as source_countries,
+           -- Every country any source gives (Epoch's own country list included whole).
+           list_sort(list_distinct(flatten(list(json_extract_string(payload, '$.countries[*]'))))) as source_countries,
            arg_min((payload ->> 'open_weights')::boolean, position) filter (where payload ->> 'open_weights' is not null) as open_weights,
            arg_min(payload ->> 'access', position) filter (where payload ->> 'access' is not null) as access,
            arg_min(payload ->> 'access_detail', position) filter (where payload ->> 'access_detail' is not null) as access_detail,
@@ -84,7 +128,11 @@ attributes as (
            arg_min((payload ->> 'training_dataset_size')::double, position) filter (where payload ->> 'training_dataset_size' is not null) as training_dataset_size,
            arg_min(json_extract_string(payload, '$.domains[*]'), position) filter (where json_array_length(payload, '$.domains') > 0) as domains,
            arg_min(json_extract_string(payload, '$.tasks[*]'), position) filter (where json_array_length(payload, '$.tasks') > 0) as tasks,
-           bool_or((payload ->> 'frontier')::boolean) as frontier,
+           -- Flags kept apart by who set them (never mixed): Epoch's own "Frontier model"
+           -- column (true, or false when Epoch lists the model unflagged; NULL when Epoch
+           -- does not list it), and the curated bundle's hand judgment likewise.
+           bool_or(coalesce((payload ->> 'frontier')::boolean, false)) filter (where source = 'epoch-ai') as epoch_frontier,
+           bool_or(coalesce((payload ->> 'frontier')::boolean, false)) filter (where source = 'curated') as curated_frontier,
            arg_min(payload ->> 'base_model', position) filter (where payload ->> 'base_model' is not null) as base_model,
            arg_min(payload ->> 'hardware', position) filter (where payload ->> 'hardware' is not null) as hardware,
            list(distinct source order by source) as sources,
@@ -99,7 +147,10 @@ select a.model_id,
        a.model,
        coalesce(a.organizations, []) as organizations,
        coalesce(d.organization_ids, []) as organization_ids,
-       coalesce(d.countries, a.source_countries, []) as countries,
+       -- The countries the sources give, all of them; the developers' registry countries
+       -- only where no source gives one.
+       case when len(a.source_countries) > 0 then a.source_countries else coalesce(d.countries, []) end as countries,
+       case when len(a.source_countries) > 0 then 'source' when len(d.countries) > 0 then 'registry' end as countries_from,
        a.launched_on,
        a.launch_precision,
        a.open_weights,
@@ -110,7 +161,8 @@ select a.model_id,
        a.training_dataset_size,
        coalesce(a.domains, []) as domains,
        coalesce(a.tasks, []) as tasks,
-       coalesce(a.frontier, false) as frontier,
+       a.epoch_frontier,
+       a.curated_frontier,
        a.base_model,
        a.hardware,
        a.sources,

@@ -3,11 +3,15 @@
 -- (`is_compute_record`) when its training_compute_flop exceeds that of every other model
 -- launched on or before its launch date (strictly: a tie sets no record); the record is
 -- held from its launch until the next record (`held_until`; NULL while it stands).
--- `frontier_flag` is core.models.frontier: Epoch AI's "Frontier model" flag (Epoch's own
--- curation of models near the top of training compute when released), which the curated
--- bundle also sets on models newer than Epoch's snapshot; it covers models whose compute
--- is unknown. One row per model that is a compute record or flagged; models with unknown
--- compute never set a record.
+-- Three frontier flags, each by whom it is set, never mixed: `epoch_frontier` is Epoch
+-- AI's own "Frontier model" column (core.models.epoch_frontier; NULL where Epoch does not
+-- list the model); `curated_frontier` the curated bundle's hand judgment
+-- (core.models.curated_frontier); `compute_frontier` ours, by a written rule on the data:
+-- the model's training compute is among the 10 largest known for models launched on or
+-- before its launch date (itself included; ties at the 10th count), after Epoch's
+-- description of its flag as the top 10 by training compute when released. One row per
+-- model that is a compute record or has any of the flags; models with unknown compute
+-- never set a record nor get compute_frontier.
 
 -- The rows of models launched before the earliest launch date of the models a refresh
 -- touches (as they were and as they are) keep their values, but for the last compute
@@ -25,6 +29,12 @@ models as (
 ),
 known as (
     select model_id, launched_on, training_compute_flop as flop from models where training_compute_flop is not null
+),
+-- The 10 largest known computes launched on or before each model's day.
+top_ten as (
+    select model_id,
+           flop >= list_min(max(flop, 10) over (order by launched_on range between unbounded preceding and current row)) as compute_frontier
+    from known
 ),
 -- The frontier day by day: each day's highest compute, the highest of all earlier days
 -- and of all days up to it (one pass in date order, not a comparison of every pair).
@@ -54,7 +64,9 @@ last_day as (select max(launched_on) as last_launch_on from models)
 select m.model_id, m.model, m.organizations, m.organization_ids, m.countries, m.launched_on, m.launch_precision,
        m.training_compute_flop, m.open_weights,
        s.model_id is not null as is_compute_record,
-       m.frontier as frontier_flag,
+       m.epoch_frontier,
+       m.curated_frontier,
+       coalesce(t.compute_frontier, false) as compute_frontier,
        s.record_number,
        s.previous_record_model_id,
        s.previous_record_flop,
@@ -68,9 +80,10 @@ select m.model_id, m.model, m.organizations, m.organization_ids, m.countries, m.
        m.training_compute_flop / f.frontier_flop as share_of_frontier
 from models m
 left join sequence s using (model_id)
+left join top_ten t using (model_id)
 -- the frontier as of the launch date: the latest day with known compute on or before it
 asof left join frontier f on m.launched_on >= f.launched_on
-where (s.model_id is not null or m.frontier)
+where (s.model_id is not null or m.epoch_frontier or m.curated_frontier or t.compute_frontier)
   and (src <> 'dirty' or m.launched_on in (select day from dirty))
 order by m.launched_on, m.model_id;
 

@@ -7,6 +7,11 @@
 -- (country) are left out of that index. `effective_organizations` = 10,000 / HHI, the
 -- number of equal-sized developers that would give the same index. A dense grid from
 -- the first to the last quarter with a launch; quarters with no launch have NULL indices.
+-- Two rows per quarter, by `level`: 'lab' counts each organization as itself (DeepMind,
+-- Google DeepMind and Google apart); 'group' counts each organization as its group on
+-- the launch date (core.organization_group: Alphabet for all three since 2015-10-02), a
+-- model of two labs of one group giving that group a whole launch. The launch and
+-- country columns are the same on both rows.
 -- Credits are summed as DECIMAL (exact), so the indices do not depend on the order in
 -- which a parallel aggregate meets the rows: the same log always gives the same bits.
 
@@ -27,7 +32,7 @@ with dirty as (
     select (key::json ->> 0)::date as quarter from core.dirty_keys('concentration_quarter') where src = 'dirty'
 ),
 models as (
-    select model_id, date_trunc('quarter', launched_on)::date as quarter, organization_ids, list_distinct(countries) as countries
+    select model_id, date_trunc('quarter', launched_on)::date as quarter, launched_on, organization_ids, list_distinct(countries) as countries
     from core.models_in(as_of, src)
     where launched_on is not null
       and (src <> 'dirty' or date_trunc('quarter', launched_on)::date in (select quarter from dirty))
@@ -38,10 +43,15 @@ quarters as (
     union all
     select quarter from dirty
 ),
+lab_credit as (
+    select quarter, launched_on, unnest(organization_ids) as org_id, (1 / len(organization_ids))::decimal(18, 9) as credit
+    from models where len(organization_ids) > 0
+),
 org_credit as (
-    select quarter, org_id, sum(credit) as credit
-    from (select quarter, unnest(organization_ids) as org_id, (1 / len(organization_ids))::decimal(18, 9) as credit
-          from models where len(organization_ids) > 0)
+    select level, quarter, org_id, sum(credit) as credit
+    from (select 'lab' as level, quarter, org_id, credit from lab_credit
+          union all
+          select 'group', quarter, core.organization_group(org_id, launched_on), credit from lab_credit)
     group by all
 ),
 country_credit as (
@@ -51,10 +61,10 @@ country_credit as (
     group by all
 ),
 org_index as (
-    select quarter, count(*) as organizations,
+    select level, quarter, count(*) as organizations,
            10000 * sum(credit * credit)::double / (sum(credit)::double * sum(credit)::double) as hhi,
            arg_max(org_id, (credit, org_id)) as top, max(credit)::double / sum(credit)::double as top_share
-    from org_credit group by quarter
+    from org_credit group by level, quarter
 ),
 country_index as (
     select quarter, count(*) as countries,
@@ -69,6 +79,7 @@ launch_counts as (
     from models group by quarter
 )
 select q.quarter,
+       lv.level,
        coalesce(l.launches, 0) as launches,
        coalesce(l.launches_with_organization, 0) as launches_with_organization,
        coalesce(o.organizations, 0) as organizations,
@@ -83,10 +94,11 @@ select q.quarter,
        c.top as top_country,
        c.top_share::double as top_country_share
 from quarters q
+cross join (values ('lab'), ('group')) lv(level)
 left join launch_counts l using (quarter)
-left join org_index o using (quarter)
+left join org_index o on o.quarter = q.quarter and o.level = lv.level
 left join country_index c using (quarter)
-order by q.quarter;
+order by q.quarter, lv.level desc;
 
 create or replace macro marts.concentration_as_of(as_of) as table
 select * from marts.concentration_of(as_of, 'log');
