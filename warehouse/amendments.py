@@ -26,6 +26,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import duckdb
@@ -40,7 +41,10 @@ ENVELOPE_KEYS = frozenset(
     {"event_id", "event_type", "schema_version", "subject", "occurred_at", "occurred_precision",
      "recorded_at", "source", "source_url", "source_ref", "retrieved_at", "payload"}
 )
-_COLUMNS = "event_id, event_type, schema_version, subject, occurred_at, occurred_precision, source, payload"
+_COLUMNS = (
+    "event_id, event_type, schema_version, subject, occurred_at, occurred_precision, source, payload, "
+    "payload ->> 'target_event_id' as target"
+)
 _AMENDMENT_LIST = ", ".join(f"'{t}'" for t in AMENDMENT_TYPES)
 
 
@@ -55,15 +59,17 @@ class StoredEvent:
     occurred_at: dt.date
     occurred_precision: str
     source: str
-    payload: dict[str, Any]
+    payload_json: str
+    # An amendment's target_event_id (read in SQL: most payloads are never parsed here).
+    target: str | None
+
+    @cached_property
+    def payload(self) -> dict[str, Any]:
+        return json.loads(self.payload_json)
 
     @property
     def is_amendment(self) -> bool:
         return self.event_type in AMENDMENT_TYPES
-
-    @property
-    def target(self) -> str:
-        return str(self.payload.get("target_event_id"))
 
 
 @dataclass
@@ -104,7 +110,7 @@ def amendment_problem(
 ) -> str | None:
     """Why `amendment` cannot be appended, or None. `known`: events by id (the log's that
     matter, this batch's facts, the amendments accepted so far); `histories`: by fact id."""
-    kind, target_id = amendment.event_type, amendment.target
+    kind, target_id = amendment.event_type, str(amendment.target)
     target = known.get(target_id)
     if target is None:
         return (
@@ -142,10 +148,7 @@ def amendment_problem(
 
 
 def _stored(rows: Sequence[tuple[Any, ...]]) -> list[StoredEvent]:
-    return [
-        StoredEvent(event_id, event_type, version, subject, occurred_at, precision, source, json.loads(payload))
-        for event_id, event_type, version, subject, occurred_at, precision, source, payload in rows
-    ]
+    return [StoredEvent(*row) for row in rows]
 
 
 def _log_events(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[str, StoredEvent]:
@@ -205,9 +208,8 @@ def _replay_logged_amendments(
         return
     rows = con.execute(
         f"""with amendments as (
-                select position, {_COLUMNS}, payload ->> 'target_event_id' as target
-                from events.log where event_type in ({_AMENDMENT_LIST}))
-            select {_COLUMNS} from amendments
+                select position, {_COLUMNS} from events.log where event_type in ({_AMENDMENT_LIST}))
+            select * exclude (position) from amendments
             where target in (select unnest(?::varchar[]))
                or target in (select event_id from amendments
                              where event_type = '{CORRECTED}' and target in (select unnest(?::varchar[])))
