@@ -205,6 +205,7 @@ def test_an_old_log_with_a_poisoned_correction_still_refreshes(store, append, mo
     import warehouse.store as store_module
 
     append([GPT4])
+    refresh(store)
     bad = correction(GPT4, {"training_compute_flop": "lots", "open_weights": "maybe"}, "p/1",
                      occurred_at="0001-01-01", occurred_precision="day")
     # Appended the way an older version did: without the amendment check.
@@ -212,12 +213,14 @@ def test_an_old_log_with_a_poisoned_correction_still_refreshes(store, append, mo
         patched.setattr(store_module, "quarantine_invalid_amendments", lambda batch, staged: staged)
         assert append([bad]).appended == 1
 
-    counts, _ = refresh(store)
+    counts, _ = refresh(store)  # incremental
 
     assert counts["core.models"] == 1
-    assert _rows(store, "select training_compute_flop, open_weights, launched_on from core.models") == [
-        (None, None, dt.date(2023, 3, 14))
-    ]
+    expected = [(None, None, dt.date(2023, 3, 14))]
+    assert _rows(store, "select training_compute_flop, open_weights, launched_on from core.models") == expected
+    with store.writer() as con:
+        assert refresh_projections(con, force_full=True).mode == "full"
+    assert _rows(store, "select training_compute_flop, open_weights, launched_on from core.models") == expected
 
 
 def test_a_subject_that_does_not_fit_its_type_is_rejected(store, append, tmp_path):

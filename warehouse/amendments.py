@@ -188,7 +188,10 @@ def rejected_amendments(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]
     for seq, amendment in zip(seqs, new, strict=True):
         if amendment.event_id in already_logged or amendment.event_id in known:
             continue  # a duplicate (of the log, or of an earlier line): counted as such
-        problem = amendment_problem(amendment, known, histories)
+        try:
+            problem = amendment_problem(amendment, known, histories)
+        except RecursionError:  # (parse_record caps nesting; this keeps one record from stopping a batch)
+            problem = f"{amendment.event_type}: changes: nested too deeply to apply"
         if problem is not None:
             rejected.append((seq, problem))
             continue
