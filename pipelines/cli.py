@@ -20,7 +20,7 @@ from warehouse.build import refresh
 from warehouse.lock import WarehouseBusy
 from warehouse.readers import UnreadableInput
 from warehouse.store import StoreError
-from warehouse.timetravel import open_as_of, open_snapshot
+from warehouse.timetravel import open_as_of, open_snapshot, parse_as_of
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="airace: an event-sourced database of the AI race.")
 console = Console()
@@ -236,13 +236,9 @@ def sql(
 
 def _parse_as_of(text: str) -> dt.datetime:
     try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"--as-of {text!r} is not an ISO date or date-time") from None
-    if len(text) == 10:
-        # A bare date means "by the end of that day".
-        moment = moment + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        return parse_as_of(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"--as-of {exc}") from None
 
 
 @app.command()

@@ -32,6 +32,11 @@ from schemas.upcasters import CURRENT_VERSIONS, UpcastError, upcast
 Precision = Literal["day", "month", "year"]
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
+# When a record may say it was fetched (UTC, both ends included): after the Unix epoch and
+# within LATEST_DATE. Bounded so every stored value reads back (DuckDB keeps a timestamptz
+# such as 9999-12-31T23:00-05:00 = year 10000 UTC, which Python cannot represent).
+EARLIEST_RETRIEVED_AT = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST_RETRIEVED_AT = dt.datetime(2100, 12, 31, 23, 59, 59, 999_999, tzinfo=dt.UTC)
 SubjectKey = Annotated[str, StringConstraints(pattern=r"^[a-z]+:[^\s]{1,200}$")]
 SourceName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9._:/-]{0,79}$")]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://\S+$")]
@@ -105,8 +110,16 @@ class _Envelope(BaseModel):
     def _date_in_range(self) -> _Envelope:
         if not EARLIEST_DATE <= self.occurred_at <= LATEST_DATE:
             raise ValueError(f"occurred_at {self.occurred_at} is outside {EARLIEST_DATE}..{LATEST_DATE}")
-        if self.retrieved_at is not None and self.retrieved_at.tzinfo is None:
-            object.__setattr__(self, "retrieved_at", self.retrieved_at.replace(tzinfo=dt.UTC))
+        if self.retrieved_at is not None:
+            retrieved = self.retrieved_at
+            if retrieved.tzinfo is None:
+                retrieved = retrieved.replace(tzinfo=dt.UTC)
+            if not EARLIEST_RETRIEVED_AT <= retrieved <= LATEST_RETRIEVED_AT:
+                raise ValueError(
+                    f"retrieved_at {self.retrieved_at.isoformat()} is outside "
+                    f"{EARLIEST_RETRIEVED_AT.isoformat()}..{LATEST_RETRIEVED_AT.isoformat()} (UTC)"
+                )
+            object.__setattr__(self, "retrieved_at", retrieved)
         truncated = truncate_to_precision(self.occurred_at, self.occurred_precision)
         if truncated != self.occurred_at:
             object.__setattr__(self, "occurred_at", truncated)
@@ -187,6 +200,37 @@ def derive_subject(event: Event) -> str:
     raise AssertionError(f"no subject rule for {event.event_type}")  # pragma: no cover
 
 
+# The stream family each event type belongs to: a record's explicit `subject` must carry
+# its type's prefix (derive_subject gives the same one), so a launch cannot be filed under
+# a policy's stream. An amendment's subject is exactly `event:<target_event_id>`: the
+# projections find a target's amendments by that id, and a subject naming another event
+# would say something the payload does not. A new event type adds its prefix here
+# (tests/test_schemas.py checks every type has one).
+SUBJECT_PREFIXES: dict[str, str] = {
+    "model.launched": "model",
+    "product.released": "product",
+    "allegation.made": "allegation",
+    "allegation.updated": "allegation",
+    "policy.changed": "policy",
+    "event.corrected": "event",
+    "event.retracted": "event",
+}
+AMENDMENT_TYPES = ("event.corrected", "event.retracted")
+
+
+def subject_problem(event: Event) -> str | None:
+    """Why the record's explicit subject does not fit its event type, or None when it does."""
+    if event.subject is None:
+        return None
+    if event.event_type in AMENDMENT_TYPES:
+        expected = derive_subject(event)
+        return None if event.subject == expected else f"{event.subject!r} must be {expected!r} (the target's id)"
+    prefix = SUBJECT_PREFIXES.get(event.event_type)
+    if prefix is None or event.subject.startswith(f"{prefix}:"):
+        return None
+    return f"{event.subject!r} must start with '{prefix}:' for {event.event_type}"
+
+
 class NewEvent(BaseModel):
     """A validated event ready for the one append path (position and hashes come there)."""
 
@@ -257,7 +301,7 @@ def storable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _raw_text(raw: Any) -> str:
+def raw_record_text(raw: Any) -> str:
     """The record as it came, for the quarantine; never raises, whatever `raw` is."""
     if isinstance(raw, bytes):
         return raw.decode("utf-8", "backslashreplace")
@@ -290,7 +334,7 @@ def parse_record(
     raw: Any, *, record_ref: str, default_source: str | None = None
 ) -> NewEvent | Rejection:
     """Turn one raw record into a `NewEvent`, or a `Rejection` saying why not."""
-    raw_text = _raw_text(raw)
+    raw_text = raw_record_text(raw)
     try:
         record = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
     except RecursionError:
@@ -314,6 +358,9 @@ def parse_record(
     try:
         record = upcast(record)
         event = EVENT_ADAPTER.validate_python(record)
+        mismatch = subject_problem(event)
+        if mismatch is not None:
+            return Rejection(record_ref=record_ref, reason=storable(f"{event_type}: subject: {mismatch}"), raw=raw_text)
         subject = event.subject or derive_subject(event)
         new_event = _new_event(event, subject)
     except UpcastError as exc:
@@ -339,6 +386,20 @@ def parse_record(
             raw=raw_text,
         )
     return new_event
+
+
+def fact_problem(record: Mapping[str, Any]) -> str | None:
+    """Why `record` (an envelope and payload at its schema_version) is not a valid event of
+    its type, or None: the same rules as parse_record (upcast, the model, the subject), for
+    a state the log never held as one record - a target with its corrections applied."""
+    try:
+        event = EVENT_ADAPTER.validate_python(upcast(dict(record)))
+    except UpcastError as exc:
+        return str(exc)
+    except ValidationError as exc:
+        return _describe_errors(exc)
+    mismatch = subject_problem(event)
+    return None if mismatch is None else f"subject: {mismatch}"
 
 
 def _new_event(event: Event, subject: str) -> NewEvent:

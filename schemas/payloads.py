@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+import math
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -108,10 +110,25 @@ class PolicyChanged(Payload):
 EventId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 
 
+def _finite_json(changes: dict[str, Any]) -> dict[str, Any]:
+    """Refuse NaN and infinities anywhere in a patch: JSON has no such numbers, and the stored
+    form would silently turn them into null, which a merge patch reads as "delete the field"."""
+    pending: list[Any] = [changes]
+    while pending:  # (iterative: a patch may be nested deeper than Python's recursion limit)
+        value = pending.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{value} is not a JSON number (NaN and infinities cannot be stored)")
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            pending.extend(value)
+    return changes
+
+
 class EventCorrected(Payload):
     target_event_id: EventId
     # New payload values of the target, merged over its payload (JSON merge patch).
-    changes: dict[str, Any] = Field(default_factory=dict)
+    changes: Annotated[dict[str, Any], AfterValidator(_finite_json)] = Field(default_factory=dict)
     occurred_at: dt.date | None = None
     occurred_precision: Literal["day", "month", "year"] | None = None
     reason: LongText

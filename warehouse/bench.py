@@ -154,8 +154,10 @@ class EventGenerator:
             record["retrieved_at"] = "2026-07-01T12:00:00Z"
         return record
 
-    def record(self, *, recent: bool = False) -> dict:
-        """One valid record of a type drawn by the realistic mix."""
+    def record(self, *, recent: bool = False, logged: bool = True) -> dict:
+        """One valid record of a type drawn by the realistic mix. `logged`: it will be written as
+        it is, so later corrections and retractions may target it (an amendment of an event
+        never logged is quarantined)."""
         rng = self.rng
         self.counter += 1
         n = self.counter
@@ -238,7 +240,7 @@ class EventGenerator:
             record["subject"] = f"allegation:case-{n}"
             self._remember(self.allegations, record["subject"])
         record["payload"] = payload
-        if keyed and event_type in ("model.launched", "product.released", "policy.changed", "allegation.made"):
+        if logged and keyed and event_type in ("model.launched", "product.released", "policy.changed", "allegation.made"):
             self._remember(self.targets, (event_id_for_ref(source, event_type, record["source_ref"]), event_type))
         return record
 
@@ -247,7 +249,7 @@ class EventGenerator:
         rng = self.rng
         self.counter += 1
         kind = rng.randrange(9)
-        good = self.record()
+        good = self.record(logged=False)
         if kind == 0:  # truncated JSON
             text = json.dumps(good)
             return text[: rng.randint(1, len(text) - 2)]

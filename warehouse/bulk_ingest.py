@@ -21,7 +21,7 @@ import pyarrow as pa
 from schemas import NewEvent, Rejection, parse_record
 from warehouse.fast_subset import MACROS_SQL, build_fast_subset_sql
 from warehouse.readers import UnreadableInput, _is_json_object
-from warehouse.store import Batch, Staged
+from warehouse.store import AmendmentRecord, Batch, Staged, amendment_record
 
 # Small blocks: DuckDB reads a few batches ahead, and each holds its lines twice (Python, Arrow).
 BLOCK_BYTES = 2 * 1024 * 1024
@@ -135,6 +135,11 @@ def stage_jsonl(batch: Batch, path: Path, *, default_source: str | None) -> Stag
     # The lines the SQL left to pydantic move out of `staging` into `fs_slow`.
     con.execute("create or replace temp table fs_slow as select seq, raw_line from staging where raw_line is not null")
     con.execute("delete from staging where raw_line is not null")
+    # The amendments the SQL accepted keep their line (amendment_raw) and get their reference,
+    # for the quarantine should their target refuse them (warehouse/amendments.py).
+    con.execute(
+        "update staging set amendment_ref = ? || ':' || seq where amendment_raw is not null", [path.name]
+    )
     fast = con.execute("select count(*) from staging").fetchall()[0][0]
 
     read = fast
@@ -170,18 +175,21 @@ def _parse_lines(
     returns (events staged, records quarantined, whether a JSON object was seen yet)."""
     events: list[NewEvent] = []
     event_seqs: list[int] = []
+    amendments: list[AmendmentRecord | None] = []
     rejections: list[Rejection] = []
     for number, text in texts:
         # read_jsonl refuses a file in which no line is a JSON object.
         found_object = found_object or _is_json_object(text)
-        parsed = parse_record(text, record_ref=f"{path.name}:{number}", default_source=default_source)
+        ref = f"{path.name}:{number}"
+        parsed = parse_record(text, record_ref=ref, default_source=default_source)
         if isinstance(parsed, NewEvent):
             events.append(parsed)
             event_seqs.append(number)
+            amendments.append(amendment_record(parsed, ref, text))
         else:
             rejections.append(parsed)
     if events:
-        batch.stage_events(events, event_seqs)
+        batch.stage_events(events, event_seqs, amendments)
     if rejections:
         batch.quarantine(rejections)
     return len(events), len(rejections), found_object

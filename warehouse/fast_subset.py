@@ -25,7 +25,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from schemas.events import EARLIEST_DATE, LATEST_DATE
+from schemas.events import (
+    AMENDMENT_TYPES,
+    EARLIEST_DATE,
+    EARLIEST_RETRIEVED_AT,
+    LATEST_DATE,
+    LATEST_RETRIEVED_AT,
+    SUBJECT_PREFIXES,
+)
 from schemas.payloads import (
     AllegationKind,
     AllegationStatus,
@@ -333,6 +340,18 @@ def _derived_subject_sql(event_type: str) -> str:
     return "NULL"  # allegation.updated: the record must name it
 
 
+def _subject_fits_sql() -> str:
+    """schemas.events.subject_problem in SQL: an explicit subject carries its type's prefix;
+    an amendment's is exactly `event:<target_event_id>`."""
+    branches = {
+        t: f"e_subject = '\"event:' || substr({_leaf('target_event_id')}, 2)"
+        if t in AMENDMENT_TYPES
+        else f"starts_with(e_subject, {_q(chr(34) + prefix + ':')})"
+        for t, prefix in SUBJECT_PREFIXES.items()
+    }
+    return f"(e_subject is null or {_case(branches, default='true')})"
+
+
 def _structure() -> str:
     """json_transform's structure: every field as its JSON text (types are checked here)."""
     payload = ", ".join(f'"{n}": "JSON"' for n in _payload_names())
@@ -439,9 +458,11 @@ checked as (
       and (e_retrieved_at is null
            or (regexp_full_match(e_retrieved_at,
                   '"[1-9][0-9]{{3}}-[0-9]{{2}}-[0-9]{{2}}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{{1,6}})?(Z|[-+]([01][0-9]|2[0-3]):[0-5][0-9])?"')
-               and try_cast(fs_unquote(e_retrieved_at) as timestamptz) is not null))
+               and try_cast(fs_unquote(e_retrieved_at) as timestamptz)
+                   between timestamptz '{EARLIEST_RETRIEVED_AT.isoformat()}' and timestamptz '{LATEST_RETRIEVED_AT.isoformat()}'))
       and (e_subject is null or regexp_full_match(e_subject, '"[a-z]+:[!-~]{{1,200}}"'))
-      and (event_type <> 'allegation.updated' or starts_with(e_subject, '"allegation:')), false) as envelope_ok
+      and (event_type <> 'allegation.updated' or starts_with(e_subject, '"allegation:'))
+      and {_subject_fits_sql()}, false) as envelope_ok
     from envelope
 ),
 judged as (
@@ -450,20 +471,22 @@ judged as (
 ),
 events as (
     select seq, accepted, case when not accepted then line end as raw_line,
+           -- an amendment's line, kept for its quarantine row should its target refuse it
+           case when accepted and event_type in ({', '.join(_q(t) for t in AMENDMENT_TYPES)}) then line end as amendment_raw,
            case when accepted then event_type end as event_type,
            case when accepted then coalesce(fs_unquote(e_subject), {_case(derived)}) end as subject,
            occurred_on, precision, source_value, e_source_url, e_source_ref, e_retrieved_at,
            case when accepted then {_case(payload_by_type)} end as payload
     from judged
 )
-select seq, raw_line, left(sha256(case when source_ref is not null
+select seq, raw_line, amendment_raw, left(sha256(case when source_ref is not null
                       then '["' || source || '","' || event_type || '","' || source_ref || '"]'
                       else '["' || source || '","' || event_type || '","' || subject || '","'
                            || strftime(occurred_at, '%Y-%m-%d') || '","' || occurred_precision || '",' || payload || ']'
                  end), 32) as event_id,
        event_type, schema_version, subject, occurred_at, occurred_precision, source,
        source_url, source_ref, retrieved_at, payload
-from (select seq, raw_line, event_type, {current.replace("fs_unquote(e_event_type)", "event_type")}::integer as schema_version,
+from (select seq, raw_line, amendment_raw, event_type, {current.replace("fs_unquote(e_event_type)", "event_type")}::integer as schema_version,
              subject, case when accepted then occurred_on end as occurred_at,
              case when accepted then precision end as occurred_precision,
              case when accepted then source_value end as source,

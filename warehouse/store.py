@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from schemas import NewEvent, Rejection, parse_record, upcast_payload
+from schemas.events import AMENDMENT_TYPES, raw_record_text
 from warehouse.home import WarehouseHome
 from warehouse.lock import DEFAULT_TIMEOUT_S, writer_lock
 
@@ -108,6 +109,8 @@ _STAGING_SCHEMA = pa.schema(
         ("source_ref", pa.string()),
         ("retrieved_at", pa.timestamp("us", tz="UTC")),
         ("payload", pa.string()),
+        ("amendment_ref", pa.string()),
+        ("amendment_raw", pa.string()),
     ]
 )
 _QUARANTINE_SCHEMA = pa.schema([("record_ref", pa.string()), ("reason", pa.string()), ("raw_payload", pa.string())])
@@ -327,20 +330,37 @@ class EventStore:
 
 def _validated_chunks(
     records: Iterable[RawRecord], default_source: str | None
-) -> Iterator[tuple[list[NewEvent], list[Rejection], int]]:
+) -> Iterator[tuple[list[NewEvent], list[AmendmentRecord | None], list[Rejection], int]]:
+    """Chunks of (events, each event's `amendment_record`, rejections, records read)."""
     iterator = iter(records)
     while chunk := list(itertools.islice(iterator, CHUNK_SIZE)):
-        events, rejections = [], []
+        events, raws, rejections = [], [], []
         for record in chunk:
             if record.error is not None:
                 rejections.append(Rejection(record_ref=record.ref, reason=record.error, raw=str(record.value)))
                 continue
             parsed = parse_record(record.value, record_ref=record.ref, default_source=default_source)
-            (events if isinstance(parsed, NewEvent) else rejections).append(parsed)
-        yield events, rejections, len(chunk)
+            if isinstance(parsed, NewEvent):
+                events.append(parsed)
+                raws.append(amendment_record(parsed, record.ref, record.value))
+            else:
+                rejections.append(parsed)
+        yield events, raws, rejections, len(chunk)
 
 
-def _staging_table(events: list[NewEvent], seqs: Sequence[int]) -> pa.Table:
+# (record reference, raw record) of an amendment, kept in staging: its target may still
+# refuse it (warehouse/amendments.py), and the quarantine then needs both.
+AmendmentRecord = tuple[str, str]
+
+
+def amendment_record(event: NewEvent, ref: str, raw: Any) -> AmendmentRecord | None:
+    return (ref, raw_record_text(raw)) if event.event_type in AMENDMENT_TYPES else None
+
+
+def _staging_table(
+    events: list[NewEvent], seqs: Sequence[int], amendments: Sequence[AmendmentRecord | None] | None = None
+) -> pa.Table:
+    amendments = amendments if amendments is not None else [None] * len(events)
     return pa.Table.from_pydict(
         {
             "seq": seqs,
@@ -355,6 +375,8 @@ def _staging_table(events: list[NewEvent], seqs: Sequence[int]) -> pa.Table:
             "source_ref": [e.source_ref for e in events],
             "retrieved_at": [e.retrieved_at for e in events],
             "payload": [e.payload_json for e in events],
+            "amendment_ref": [a[0] if a else None for a in amendments],
+            "amendment_raw": [a[1] if a else None for a in amendments],
         },
         schema=_STAGING_SCHEMA,
     )
@@ -378,9 +400,15 @@ class Batch:
     source: str
     recorded_at: dt.datetime
 
-    def stage_events(self, events: list[NewEvent], seqs: Sequence[int]) -> None:
-        """Validated events into `staging`; `seqs` order them (first occurrence wins)."""
-        self.con.register("_chunk", _staging_table(events, seqs))
+    def stage_events(
+        self,
+        events: list[NewEvent],
+        seqs: Sequence[int],
+        amendments: Sequence[AmendmentRecord | None] | None = None,
+    ) -> None:
+        """Validated events into `staging`; `seqs` order them (first occurrence wins);
+        `amendments`: each event's `amendment_record` (None for the others)."""
+        self.con.register("_chunk", _staging_table(events, seqs, amendments))
         self.con.execute("insert into staging by name select * from _chunk")
         self.con.unregister("_chunk")
 
@@ -413,9 +441,9 @@ def stage_records(records: Iterable[RawRecord], default_source: str | None) -> S
 
     def stage(batch: Batch) -> Staged:
         read = quarantined = 0
-        for events, rejections, n_read in _validated_chunks(records, default_source):
+        for events, raws, rejections, n_read in _validated_chunks(records, default_source):
             if events:
-                batch.stage_events(events, range(read, read + len(events)))
+                batch.stage_events(events, range(read, read + len(events)), raws)
             if rejections:
                 batch.quarantine(rejections)
             read += n_read
@@ -444,6 +472,32 @@ def append_batch(
         recorded_at=recorded_at,
         input_sha256=input_sha256,
     )
+
+
+def quarantine_invalid_amendments(batch: Batch, staged: Staged) -> Staged:
+    """Move the staged amendments their targets refuse (warehouse/amendments.py) from
+    `staging` to the quarantine, whichever path staged them."""
+    from warehouse.amendments import rejected_amendments  # (it imports reconcile, which imports this module)
+
+    rejected = rejected_amendments(batch.con)
+    if not rejected:
+        return staged
+    reasons = dict(rejected)
+    records = {
+        seq: (ref, raw)
+        for seq, ref, raw in batch.con.execute(
+            "select seq, amendment_ref, amendment_raw from staging where seq in (select unnest(?::bigint[]))",
+            [list(reasons)],
+        ).fetchall()
+    }
+    batch.con.execute("delete from staging where seq in (select unnest(?::bigint[]))", [list(reasons)])
+    batch.quarantine(
+        [
+            Rejection(record_ref=records[seq][0] or f"record {seq}", reason=reason, raw=records[seq][1] or "")
+            for seq, reason in rejected
+        ]
+    )
+    return Staged(staged.read, staged.quarantined + len(rejected), staged.fast)
 
 
 # Hashes are chained and inserted this many rows at a time, so no list of a million
@@ -480,9 +534,12 @@ def append_staged(
                 occurred_at date, occurred_precision varchar, source varchar, source_url varchar,
                 source_ref varchar, retrieved_at timestamptz, payload json,
                 -- a line the bulk path leaves to parse_record (it then leaves staging)
-                raw_line varchar)"""
+                raw_line varchar,
+                -- an amendment's reference and raw record, for the quarantine should its target refuse it
+                amendment_ref varchar, amendment_raw varchar)"""
         )
-        staged = stage(Batch(con, run_id, source, recorded_at))
+        batch = Batch(con, run_id, source, recorded_at)
+        staged = quarantine_invalid_amendments(batch, stage(batch))
         # Narrow first (seq and position only): which staged rows become events - not in
         # the log, first occurrence in the batch - and their positions, in input order.
         con.execute(

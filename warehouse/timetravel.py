@@ -13,9 +13,32 @@ from contextlib import contextmanager
 
 import duckdb
 
+from schemas.events import EARLIEST_RETRIEVED_AT, LATEST_RETRIEVED_AT
 from warehouse.home import WarehouseHome
 from warehouse.projections import CORE_TABLES, MART_TABLES, define_macros, materialize
 from warehouse.store import EVENTS_DDL, StoreError
+
+
+# "As of" is a record time: within the range every stored time keeps (see schemas.events),
+# so the moment is always one DuckDB and Python can both hold.
+EARLIEST_AS_OF = EARLIEST_RETRIEVED_AT
+LATEST_AS_OF = LATEST_RETRIEVED_AT
+
+
+def parse_as_of(text: str) -> dt.datetime:
+    """An ISO date ("by the end of that day") or date-time (UTC unless it says otherwise) in
+    EARLIEST_AS_OF..LATEST_AS_OF; ValueError with the reason otherwise."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO date or date-time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    if not EARLIEST_AS_OF <= moment <= LATEST_AS_OF:
+        raise ValueError(f"{text!r} is outside {EARLIEST_AS_OF.date()}..{LATEST_AS_OF.date()} (UTC)")
+    if len(text) == 10:
+        moment = min(moment + dt.timedelta(days=1) - dt.timedelta(microseconds=1), LATEST_AS_OF)
+    return moment
 
 
 def _lock_down(con: duckdb.DuckDBPyConnection) -> None:

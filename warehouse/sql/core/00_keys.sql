@@ -29,6 +29,21 @@ create or replace macro core.period_end(day, precision) as
                    when 'month' then last_day(day)
                    else day end;
 
+-- Values read from payloads, defensively: the append path validates every event and every
+-- amendment against its target, but a log written before those checks (or by another
+-- tool) may hold a correction that sets a number to "lots" or a date to year 1. Such a
+-- value reads as NULL (unknown) instead of stopping every refresh with a cast error.
+-- A physical quantity (FLOP, parameters): a finite, non-negative number, else NULL.
+create or replace macro core.quantity(text) as
+    case when isfinite(try_cast(text as double)) and try_cast(text as double) >= 0 then try_cast(text as double) end;
+-- A JSON boolean, else NULL.
+create or replace macro core.flag(text) as case when text in ('true', 'false') then text::boolean end;
+-- A valid time in the documented range (schemas.events EARLIEST_DATE..LATEST_DATE), else NULL.
+create or replace macro core.valid_day(text) as
+    case when try_cast(text as date) between date '1900-01-01' and date '2100-12-31' then try_cast(text as date) end;
+-- A precision of the three there are, else NULL.
+create or replace macro core.valid_precision(text) as case when text in ('day', 'month', 'year') then text end;
+
 create or replace macro core.precision_rank(precision) as
     case precision when 'day' then 0 when 'month' then 1 else 2 end;
 

@@ -2,7 +2,8 @@
 -- events removed. Every projection starts here, so "as of" works for all of them.
 --   * event.corrected carries `changes` (merged over the target's payload as a JSON
 --     merge patch, in log order) and optionally a new occurred_at / precision;
---   * event.retracted removes its target.
+--   * event.retracted removes its target; retracting a correction undoes it (the
+--     target's values come back as if it had never been logged).
 -- With src 'dirty', only the events marked dirty are recomputed: their own log rows and
 -- every correction or retraction that targets them, wherever it is in the log (found
 -- through projection_state.amendments, not by reading every amendment's payload). Every
@@ -10,11 +11,20 @@
 -- log is looked up by event id only for the dirty events logged before it.
 create table if not exists projection_state.amendments (target_event_id varchar, position bigint not null);
 
+-- A retraction of a correction is listed under the correction and under the corrected event
+-- too: an incremental refresh then recomputes that event without the correction.
 create or replace macro core.amendments_of(as_of, after_position) as table
-select payload ->> 'target_event_id' as target_event_id, position
-from events.log
-where event_type in ('event.corrected', 'event.retracted')
-  and recorded_at <= as_of::timestamptz and position > after_position;
+with amendments as (
+    select payload ->> 'target_event_id' as target_event_id, position, event_type
+    from events.log
+    where event_type in ('event.corrected', 'event.retracted')
+      and recorded_at <= as_of::timestamptz and position > after_position
+)
+select target_event_id, position from amendments
+union all
+select c.payload ->> 'target_event_id', a.position
+from amendments a join events.log c on c.event_id = a.target_event_id
+where a.event_type = 'event.retracted' and c.event_type = 'event.corrected';
 
 create or replace macro core.effective_events_of(as_of, src) as table
 with log as (
@@ -32,31 +42,36 @@ with log as (
         where position <= getvariable('projected_position')
           and target_event_id in (select key from core.dirty_keys('event')))
 ),
+retracted as (
+    select distinct payload ->> 'target_event_id' as event_id from log where event_type = 'event.retracted'
+),
+-- Corrections still standing (not retracted). A new occurred_at outside the documented
+-- range, or an unknown precision, is ignored (core.valid_day): the append path refuses
+-- them, and one left in an old log must not reach the marts.
 corrections as (
     select payload ->> 'target_event_id' as event_id,
-           list(payload -> 'changes' order by position) as changes,
-           arg_max(payload ->> 'occurred_at', position) filter (where payload ->> 'occurred_at' is not null) as occurred_at,
-           arg_max(payload ->> 'occurred_precision', position) filter (where payload ->> 'occurred_precision' is not null) as occurred_precision,
+           list(payload -> 'changes' order by position) filter (where json_type(payload -> 'changes') = 'OBJECT') as changes,
+           arg_max(core.valid_day(payload ->> 'occurred_at'), position)
+               filter (where core.valid_day(payload ->> 'occurred_at') is not null) as occurred_at,
+           arg_max(core.valid_precision(payload ->> 'occurred_precision'), position)
+               filter (where core.valid_precision(payload ->> 'occurred_precision') is not null) as occurred_precision,
            count(*) as corrections,
            max(recorded_at) as corrected_at
     from log
-    where event_type = 'event.corrected'
+    where event_type = 'event.corrected' and event_id not in (select event_id from retracted)
     group by all
-),
-retracted as (
-    select distinct payload ->> 'target_event_id' as event_id from log where event_type = 'event.retracted'
 )
 select l.position,
        l.event_id,
        l.event_type,
        l.subject,
-       coalesce(c.occurred_at::date, l.occurred_at) as occurred_at,
+       coalesce(c.occurred_at, l.occurred_at) as occurred_at,
        coalesce(c.occurred_precision, l.occurred_precision) as occurred_precision,
        l.recorded_at,
        l.source,
        l.source_url,
        l.source_ref,
-       case when c.changes is null then l.payload
+       case when c.changes is null or len(c.changes) = 0 then l.payload
             else list_reduce(list_prepend(l.payload, c.changes), lambda patched, patch: json_merge_patch(patched, patch))
        end as payload,
        coalesce(c.corrections, 0) as corrections

@@ -120,19 +120,19 @@ attributes as (
                filter (where json_array_length(payload, '$.organizations') > 0) as organizations,
            -- Every country any source gives (Epoch's own country list included whole).
            list_sort(list_distinct(flatten(list(json_extract_string(payload, '$.countries[*]'))))) as source_countries,
-           arg_min((payload ->> 'open_weights')::boolean, position) filter (where payload ->> 'open_weights' is not null) as open_weights,
+           arg_min(core.flag(payload ->> 'open_weights'), position) filter (where core.flag(payload ->> 'open_weights') is not null) as open_weights,
            arg_min(payload ->> 'access', position) filter (where payload ->> 'access' is not null) as access,
            arg_min(payload ->> 'access_detail', position) filter (where payload ->> 'access_detail' is not null) as access_detail,
-           arg_min((payload ->> 'parameters')::double, position) filter (where payload ->> 'parameters' is not null) as parameters,
-           arg_min((payload ->> 'training_compute_flop')::double, position) filter (where payload ->> 'training_compute_flop' is not null) as training_compute_flop,
-           arg_min((payload ->> 'training_dataset_size')::double, position) filter (where payload ->> 'training_dataset_size' is not null) as training_dataset_size,
+           arg_min(core.quantity(payload ->> 'parameters'), position) filter (where core.quantity(payload ->> 'parameters') is not null) as parameters,
+           arg_min(core.quantity(payload ->> 'training_compute_flop'), position) filter (where core.quantity(payload ->> 'training_compute_flop') is not null) as training_compute_flop,
+           arg_min(core.quantity(payload ->> 'training_dataset_size'), position) filter (where core.quantity(payload ->> 'training_dataset_size') is not null) as training_dataset_size,
            arg_min(json_extract_string(payload, '$.domains[*]'), position) filter (where json_array_length(payload, '$.domains') > 0) as domains,
            arg_min(json_extract_string(payload, '$.tasks[*]'), position) filter (where json_array_length(payload, '$.tasks') > 0) as tasks,
            -- Flags kept apart by who set them (never mixed): Epoch's own "Frontier model"
            -- column (true, or false when Epoch lists the model unflagged; NULL when Epoch
            -- does not list it), and the curated bundle's hand judgment likewise.
-           bool_or(coalesce((payload ->> 'frontier')::boolean, false)) filter (where source = 'epoch-ai') as epoch_frontier,
-           bool_or(coalesce((payload ->> 'frontier')::boolean, false)) filter (where source = 'curated') as curated_frontier,
+           bool_or(coalesce(core.flag(payload ->> 'frontier'), false)) filter (where source = 'epoch-ai') as epoch_frontier,
+           bool_or(coalesce(core.flag(payload ->> 'frontier'), false)) filter (where source = 'curated') as curated_frontier,
            arg_min(payload ->> 'base_model', position) filter (where payload ->> 'base_model' is not null) as base_model,
            arg_min(payload ->> 'hardware', position) filter (where payload ->> 'hardware' is not null) as hardware,
            list(distinct source order by source) as sources,
