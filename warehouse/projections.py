@@ -130,7 +130,7 @@ KEYED_MARTS: dict[str, KeyedMart] = {
     ),
     "marts.allegations_network": KeyedMart(
         kind="allegation_edge",
-        columns=("accuser_org_id", "accuser", "accused_org_id", "accused", "kind"),
+        columns=("accuser_org_id", "accuser", "accused_org_id", "accused", "nature", "kind"),
         touched="marts.allegations_network_touched_edges()",
         scope="marts.allegations_network_last_quarter()",
     ),
