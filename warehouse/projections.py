@@ -138,7 +138,8 @@ KEYED_MARTS: dict[str, KeyedMart] = {
         kind="cadence_org",
         columns=("org_id",),
         touched="marts.release_cadence_touched_groups()",
-        scope="null",  # (an organization's rows depend on its own launches only)
+        # (an organization's rows depend on its own launches only, and `complete` on this)
+        scope="core.complete_through('infinity', 'state', 'model.launched')",
     ),
     "marts.release_cadence_yearly": KeyedMart(
         kind="cadence_org",  # (the groups of marts.release_cadence, marked once for both)
