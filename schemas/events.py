@@ -191,8 +191,9 @@ def derive_subject(event: Event) -> str:
         case ProductReleasedEvent():
             return f"product:{slugify(p.organization)}-{slugify(p.product)}"
         case AllegationMadeEvent():
-            accused = slugify(p.accused) if p.accused else "unnamed"
-            return f"allegation:{slugify(p.accuser)}-{accused}-{p.kind}-{event.occurred_at:%Y%m}"
+            # (the names joined: a v1 record upcast to one-item lists keeps its v1 subject)
+            accused = slugify(" ".join(p.accused)) if p.accused else "unnamed"
+            return f"allegation:{slugify(' '.join(p.accusers))}-{accused}-{p.kind}-{event.occurred_at:%Y%m}"
         case PolicyChangedEvent():
             return f"policy:{slugify(p.jurisdiction)}-{slugify(p.title)}"
         case EventCorrectedEvent() | EventRetractedEvent():

@@ -38,6 +38,11 @@ AllegationKind = Literal[
     "defamation",
     "other",
 ]
+# What an allegation is, as distinct from its subject matter (`kind`): a party accusing
+# another in public, a lawsuit or prosecution, or a regulator's inquiry or study. Only
+# accusations and lawsuits make accuser -> accused edges (marts.allegations_network): a
+# study such as the FTC's 6(b) orders accuses no one.
+AllegationNature = Literal["accusation", "lawsuit", "inquiry"]
 AllegationStatus = Literal[
     "alleged", "denied", "under_investigation", "confirmed", "settled", "dismissed", "withdrawn", "ruled"
 ]
@@ -83,9 +88,15 @@ class ProductReleased(Payload):
 
 
 class AllegationMade(Payload):
-    accuser: ShortText
-    # None: the accused is unnamed ("some Chinese labs").
-    accused: ShortText | None = None
+    """schema_version 2 (v1 had one `accuser` and one `accused` string and no `nature`)."""
+
+    nature: AllegationNature
+    # Every named party, one name per item: co-plaintiffs, a regulator and its partner
+    # agencies (for an inquiry, whoever opened it). At least one.
+    accusers: tuple[ShortText, ...] = Field(min_length=1)
+    # Every named defendant or target, one per item; empty: the accused is unnamed
+    # ("some Chinese labs").
+    accused: tuple[ShortText, ...] = ()
     kind: AllegationKind
     venue: ShortText | None = None
     status: AllegationStatus = "alleged"

@@ -13,7 +13,7 @@ from typing import Any
 CURRENT_VERSIONS: dict[str, int] = {
     "model.launched": 2,
     "product.released": 1,
-    "allegation.made": 1,
+    "allegation.made": 2,
     "allegation.updated": 1,
     "policy.changed": 1,
     "event.corrected": 1,
@@ -40,9 +40,42 @@ def _model_launched_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
+# v1 venues as curators wrote them ("lawsuit: US District Court SDNY", "regulator: FTC",
+# "indictment: …", "criminal charges (US Department of Justice)", "press", "report: …").
+_V1_LAWSUIT_VENUES = ("lawsuit", "indictment", "criminal", "court", "complaint")
+_V1_INQUIRY_VENUES = ("regulator", "investigation", "inquiry")
+
+
+def nature_of_v1_venue(venue: object) -> str:
+    """The `nature` a v1 allegation had no field for, read from its venue's opening word:
+    a court case or prosecution is a lawsuit, a regulator's proceeding an inquiry, and
+    anything else (a press statement, a report, no venue) an accusation."""
+    text = venue.strip().lower() if isinstance(venue, str) else ""
+    if text.startswith(_V1_LAWSUIT_VENUES):
+        return "lawsuit"
+    if text.startswith(_V1_INQUIRY_VENUES):
+        return "inquiry"
+    return "accusation"
+
+
+def _allegation_made_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    # v1 had one `accuser` and one `accused` string (co-parties in one string: "Disney,
+    # Universal", kept as written: the projections still split an unknown name on
+    # ',', '&', ' and '); v2 has lists and a `nature`, so a regulator's study makes no
+    # accusation edge. An empty or absent v1 accused (unnamed) is an empty list.
+    payload = dict(payload)
+    if "accuser" in payload:
+        payload["accusers"] = [payload.pop("accuser")]
+    accused = payload.pop("accused", None)
+    payload["accused"] = [accused] if accused else []
+    payload.setdefault("nature", nature_of_v1_venue(payload.get("venue")))
+    return payload
+
+
 # (event_type, version) -> function lifting a payload from `version` to `version + 1`.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("model.launched", 1): _model_launched_v1_to_v2,
+    ("allegation.made", 1): _allegation_made_v1_to_v2,
 }
 
 

@@ -47,6 +47,29 @@ def launch(
     return record
 
 
+def allegation(
+    subject: str,
+    day: str,
+    *,
+    accusers: tuple[str, ...] = ("OpenAI",),
+    accused: tuple[str, ...] = ("DeepSeek",),
+    nature: str = "accusation",
+    kind: str = "distillation",
+    source: str = "test",
+    **payload: Any,
+) -> dict[str, Any]:
+    """An allegation.made record (schema_version 2)."""
+    return {
+        "event_type": "allegation.made",
+        "schema_version": 2,
+        "occurred_at": day,
+        "source": source,
+        "subject": subject,
+        "payload": {"nature": nature, "accusers": list(accusers), "accused": list(accused), "kind": kind,
+                    "summary": payload.pop("summary", "claims"), **payload},
+    }
+
+
 @pytest.fixture
 def append(store: EventStore) -> Callable[..., Any]:
     """Append plain dicts as one batch, optionally at a given record time."""

@@ -134,6 +134,11 @@ def records(draw) -> dict[str, typing.Any]:
         for name in V1_LAUNCH_FIELDS:
             if draw(st.booleans()):
                 payload[name] = draw(st.one_of(PLAIN, st.sampled_from(["", "us", None, True, 3])))
+    if event_type == "allegation.made" and draw(st.integers(0, 3)) == 0:
+        # a v1 record (one accuser and one accused string): parse_record's upcaster lifts it
+        payload.pop("accusers", None)
+        payload["accuser"] = draw(PLAIN)
+        payload["accused"] = draw(st.one_of(PLAIN, st.none(), st.just("")))
     if draw(st.integers(0, 10)) == 0:
         payload[draw(st.sampled_from(["unexpected", "source", "kind"]))] = 1
     record: dict[str, typing.Any] = {"event_type": event_type, "payload": payload}
@@ -197,10 +202,11 @@ VALID_RECORDS = [
      "payload": {"organization": "OpenAI", "product": "ChatGPT", "kind": "chatbot", "models": ["GPT-4"],
                  "description": "A chatbot."}},
     {"event_type": "allegation.made", "occurred_at": "2025-02-11", "source": "s",
-     "payload": {"accuser": "OpenAI", "accused": "DeepSeek", "kind": "distillation", "summary": "Alleged."}},
+     "payload": {"nature": "accusation", "accusers": ["OpenAI"], "accused": ["DeepSeek"], "kind": "distillation",
+                 "summary": "Alleged."}},
     {"event_type": "allegation.made", "occurred_at": "2025-02", "source": "s",
-     "payload": {"accuser": "Anthropic", "kind": "distillation", "summary": "Alleged.", "status": "denied",
-                 "venue": "press"}},
+     "payload": {"nature": "lawsuit", "accusers": ["Disney", "Universal"], "kind": "copyright", "summary": "Sued.",
+                 "status": "denied", "venue": "court"}},
     {"event_type": "allegation.updated", "occurred_at": "2025-03-01", "source": "s", "subject": "allegation:x-y",
      "payload": {"status": "confirmed", "summary": "Confirmed."}},
     {"event_type": "policy.changed", "occurred_at": "2024-08-01", "source": "s",

@@ -35,7 +35,7 @@ EXPECTED_ASSETS = {
     "curated_events", "epoch_models", "inbox_files", "feeds/lab_feeds", "feeds/news_feeds", "hf_hub/hf_hub",
     "events/log", "extract/feed_candidates",
     "core/allegations", "core/model_conflicts", "core/model_identity", "core/models", "core/organizations", "core/policies", "core/products",
-    "marts/allegations_network", "marts/catch_up_lag", "marts/catch_up_lag_yearly", "marts/concentration",
+    "core/source_coverage", "marts/allegations_network", "marts/catch_up_lag", "marts/catch_up_lag_yearly", "marts/concentration",
     "marts/frontier_timeline", "marts/policy_velocity", "marts/release_cadence", "marts/release_cadence_yearly",
     "marts/releases_monthly", "marts/releases_monthly_by_country", "marts/releases_yearly_by_group",
     "snapshot", "lake/log_by_record_day",
@@ -59,7 +59,8 @@ def test_the_definitions_are_exactly_what_we_meant(definitions):
 def test_the_asset_graph_is_what_we_meant(definitions):
     """The edges that matter: sources -> log -> core -> marts -> snapshot."""
     graph = _graph(definitions)
-    core = ["core/allegations", "core/model_conflicts", "core/model_identity", "core/models", "core/organizations", "core/policies", "core/products"]
+    core = ["core/allegations", "core/model_conflicts", "core/model_identity", "core/models", "core/organizations", "core/policies", "core/products",
+            "core/source_coverage"]
     for table in core:
         assert graph[table] == ["events/log"]
     assert set(graph["events/log"]) == {

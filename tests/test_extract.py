@@ -76,7 +76,8 @@ def test_seed_article_yields_openai_distillation_allegation_with_unnamed_accused
     assert len(allegations) == 1
     allegation = allegations[0]
     payload = allegation.record["payload"]
-    assert (payload["accuser"], payload["accused"], payload["kind"]) == ("OpenAI", None, "distillation")
+    assert (payload["accusers"], payload["accused"], payload["kind"]) == (["OpenAI"], [], "distillation")
+    assert payload["nature"] == "accusation"
     assert "OpenAI has expressed concerns that some AI developers" in allegation.evidence
     assert extraction.text[allegation.span[0] : allegation.span[1]] == allegation.evidence
 

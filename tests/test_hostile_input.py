@@ -94,7 +94,8 @@ TEMPLATES: list[dict[str, Any]] = [
     {"event_type": "product.released", "occurred_at": "2024-05", "source": "test",
      "payload": {"organization": "OpenAI", "product": "ChatGPT", "kind": "chatbot"}},
     {"event_type": "allegation.made", "occurred_at": "2025-01-29", "source": "test",
-     "payload": {"accuser": "OpenAI", "accused": "DeepSeek", "kind": "distillation", "summary": "Said so."}},
+     "payload": {"nature": "accusation", "accusers": ["OpenAI"], "accused": ["DeepSeek"], "kind": "distillation",
+                 "summary": "Said so."}},
     {"event_type": "allegation.updated", "occurred_at": "2025-03", "source": "test",
      "subject": "allegation:openai-deepseek-distillation-202501",
      "payload": {"status": "denied", "summary": "Denied."}},
@@ -392,10 +393,11 @@ def test_event_csv_with_bom_crlf_and_quoted_newlines(wh, tmp_path):
     path.write_bytes(
         _csv_bytes(
             [
-                ["event_type", "occurred_at", "source", "payload.accuser", "payload.accused", "payload.kind",
-                 "payload.summary"],
-                ["allegation.made", "2025-01-29", "test", "OpenAI", "DeepSeek", "distillation", summary],
-                ["allegation.made", "2025-02", "test", "Anthropic", "", "distillation", "One line."],
+                # (allegation.made v1: one accuser and one accused per cell, lifted by the upcaster)
+                ["event_type", "schema_version", "occurred_at", "source", "payload.accuser", "payload.accused",
+                 "payload.kind", "payload.summary"],
+                ["allegation.made", "1", "2025-01-29", "test", "OpenAI", "DeepSeek", "distillation", summary],
+                ["allegation.made", "1", "2025-02", "test", "Anthropic", "", "distillation", "One line."],
             ]
         )
     )

@@ -349,7 +349,8 @@ def test_a_batch_that_reaches_no_group_of_a_table_leaves_it_alone(store):
     first = _launches(6) + [_policy("P", "2024-03-15"), _policy("Q", "2024-07-15", "CN")]
     first += [{"event_type": "allegation.made", "occurred_at": "2024-05-01", "source": "test", "source_ref": "a1",
                "subject": "allegation:a1",
-               "payload": {"accuser": "OpenAI", "accused": "Zhipu AI", "kind": "distillation", "summary": "x"}}]
+               "payload": {"nature": "accusation", "accusers": ["OpenAI"], "accused": ["Zhipu AI"],
+                           "kind": "distillation", "summary": "x"}}]
     _append(store, first, 0)
     assert _refresh(store).mode == "full"
     batches = {

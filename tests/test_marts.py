@@ -17,7 +17,7 @@ import datetime as dt
 import pytest
 
 from schemas import parse_record
-from tests.conftest import launch
+from tests.conftest import allegation, launch
 from warehouse import EventStore, RawRecord, WarehouseHome
 from warehouse.projections import rebuild_all
 
@@ -64,21 +64,11 @@ def con(tmp_path_factory):
             launch("M1", "2024-07-01", orgs=("Meta", "OpenAI"), ref="m1", training_compute_flop=3e24, open_weights=True),
             launch("D2", "2024-09-15", orgs=("DeepSeek",), ref="d2", training_compute_flop=5e24, open_weights=True),
             launch("A3", "2025-01-15", ref="a3", open_weights=False),
-            {
-                "event_type": "allegation.made",
-                "occurred_at": "2025-01-29",
-                "source": "test",
-                "subject": "allegation:openai-deepseek",
-                "payload": {"accuser": "OpenAI", "accused": "DeepSeek", "kind": "distillation", "status": "alleged",
-                            "summary": "claims"},
-            },
-            {
-                "event_type": "allegation.made",
-                "occurred_at": "2025-02-20",
-                "source": "test",
-                "subject": "allegation:anthropic-deepseek",
-                "payload": {"accuser": "Anthropic", "accused": "DeepSeek", "kind": "distillation", "summary": "claims"},
-            },
+            allegation("allegation:openai-deepseek", "2025-01-29", status="alleged"),
+            allegation("allegation:anthropic-deepseek", "2025-02-20", accusers=("Anthropic",)),
+            # a regulator's study of three companies: a row of core.allegations, no edge
+            allegation("allegation:ftc-study", "2025-03-05", nature="inquiry", kind="antitrust",
+                       accusers=("US Federal Trade Commission",), accused=("OpenAI", "Anthropic", "DeepSeek")),
             {
                 "event_type": "allegation.updated",
                 "occurred_at": "2025-04-10",
@@ -241,13 +231,18 @@ def test_concentration_hhi_per_quarter(con):
 
 
 def test_allegations_network_by_quarter(con):
-    got = rows(con, """select quarter, accuser_org_id, accused_org_id, kind, status, allegations, new_allegations, status_changes
+    got = rows(con, """select quarter, accuser_org_id, accuser_country, accused_org_id, accused_country, nature, kind,
+                              status, allegations, new_allegations, status_changes
                        from marts.allegations_network order by quarter, accuser_org_id""")
+    # The FTC's study (an inquiry) of OpenAI, Anthropic and DeepSeek makes no edge.
     assert got == [
-        (d(2025, 1, 1), "anthropic", "deepseek", "distillation", "alleged", 1, 1, 0),
-        (d(2025, 1, 1), "openai", "deepseek", "distillation", "alleged", 1, 1, 0),
-        (d(2025, 4, 1), "anthropic", "deepseek", "distillation", "alleged", 1, 0, 0),
-        (d(2025, 4, 1), "openai", "deepseek", "distillation", "under_investigation", 1, 0, 1),
+        (d(2025, 1, 1), "anthropic", "US", "deepseek", "CN", "accusation", "distillation", "alleged", 1, 1, 0),
+        (d(2025, 1, 1), "openai", "US", "deepseek", "CN", "accusation", "distillation", "alleged", 1, 1, 0),
+        (d(2025, 4, 1), "anthropic", "US", "deepseek", "CN", "accusation", "distillation", "alleged", 1, 0, 0),
+        (d(2025, 4, 1), "openai", "US", "deepseek", "CN", "accusation", "distillation", "under_investigation", 1, 0, 1),
+    ]
+    assert rows(con, "select nature, accused_org_ids from core.allegations where allegation_id = 'allegation:ftc-study'") == [
+        ("inquiry", ["anthropic", "deepseek", "openai"])
     ]
 
 

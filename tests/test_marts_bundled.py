@@ -94,3 +94,24 @@ def test_concentration_and_monthly_grids_are_consistent_with_core_models(con):
     (launches_2024,) = rows(con, "select sum(launches) from marts.concentration where year(quarter) = 2024 and level = 'lab'")[0]
     assert launches_2024 == rows(con, "select count(*) from core.models where year(launched_on) = 2024")[0][0]
     assert rows(con, "select max(quarter) from marts.concentration")[0][0] >= dt.date(2025, 10, 1)
+
+
+def test_epoch_s_last_date_ends_the_complete_months(con):
+    """Epoch's bundled table ends on 2025-11-13: October 2025 is the last complete month,
+    and every later month (holding curated flagships only) is flagged."""
+    assert rows(con, "select complete_through from core.source_coverage where source = 'epoch-ai'") == [
+        (dt.date(2025, 11, 13),)
+    ]
+    assert rows(con, "select max(month) from marts.releases_monthly where complete") == [(dt.date(2025, 10, 1),)]
+    assert rows(con, "select count(*) from marts.releases_monthly where month >= '2025-11-01' and complete") == [(0,)]
+    # the concentration of a quarter with a single launch is not presented as a measure
+    assert rows(con, "select count(*) from marts.concentration where launches = 1 and enough_launches") == [(0,)]
+
+
+def test_no_accusation_edge_comes_from_a_regulator_s_inquiry(con):
+    # (the FTC's 6(b) studies among them)
+    assert rows(con, "select count(*) > 0 from core.allegations where nature = 'inquiry' and 'ftc' in accuser_org_ids") == [
+        (True,)
+    ]
+    assert rows(con, """select count(*) from marts.allegations_network n, unnest(n.allegation_ids) as a(id)
+                        where id in (select allegation_id from core.allegations where nature = 'inquiry')""") == [(0,)]

@@ -1,12 +1,14 @@
 """Projections on small hand-made logs; every expected value is worked out by hand here."""
 
 import datetime as dt
+import json
 
 from schemas import parse_record
+from schemas.upcasters import upcast_payload
 from warehouse.build import refresh
 from warehouse.projections import rebuild_all
 from warehouse.timetravel import open_as_of, open_snapshot
-from tests.conftest import launch
+from tests.conftest import allegation, launch
 
 T1 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 T2 = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
@@ -118,19 +120,23 @@ def test_allegations_and_policies_follow_their_latest_step(store, append):
     subject = "allegation:openai-deepseek-distillation"
     append(
         [
-            {
-                "event_type": "allegation.made",
-                "occurred_at": "2025-01-29",
-                "source": "test",
-                "subject": subject,
-                "payload": {"accuser": "OpenAI", "accused": "DeepSeek", "kind": "distillation", "summary": "claims"},
-            },
+            allegation(subject, "2025-01-29"),
             {
                 "event_type": "allegation.updated",
                 "occurred_at": "2026-02-12",
                 "source": "test",
+                "source_url": "https://example.org/memo",
                 "subject": subject,
                 "payload": {"status": "under_investigation", "summary": "memo to the House select committee"},
+            },
+            # logged later, but dated earlier: not the latest status
+            {
+                "event_type": "allegation.updated",
+                "occurred_at": "2025-06-01",
+                "source": "test",
+                "source_url": "https://example.org/denial",
+                "subject": subject,
+                "payload": {"status": "denied", "summary": "DeepSeek denied it"},
             },
             *[
                 {
@@ -144,9 +150,11 @@ def test_allegations_and_policies_follow_their_latest_step(store, append):
             ],
         ]
     )
-    assert _rows(store, "select accuser_org_id, accused_org_ids, kind, status, updates from core.allegations") == [
-        ("openai", ["deepseek"], "distillation", "under_investigation", 1)
-    ]
+    assert _rows(
+        store, "select accuser_org_ids, accused_org_ids, kind, status, last_update_on, status_source_url, updates "
+               "from core.allegations"
+    ) == [(["openai"], ["deepseek"], "distillation", "under_investigation", dt.date(2026, 2, 12),
+           "https://example.org/memo", 2)]
     assert _rows(store, "select stage, first_event_on, changes from core.policies") == [
         ("in_force", dt.date(2021, 4, 21), 2)
     ]
@@ -205,11 +213,14 @@ def test_as_of_reproduces_what_was_known_then(store, append):
         assert con.execute("select count(*) from events.log_as_of('2026-01-15')").fetchall() == [(2,)]
 
 
-def test_an_allegation_against_several_organizations_names_each(store, append):
+def test_a_v1_allegation_against_several_organizations_names_each(store, append):
+    # v1 (one string for the accused), lifted by the upcaster to a one-item list: the
+    # projection still splits a name it does not know whole.
     append(
         [
             {
                 "event_type": "allegation.made",
+                "schema_version": 1,
                 "occurred_at": "2026-02-23",
                 "source": "test",
                 "subject": "allegation:anthropic-chinese-labs-distillation",
@@ -217,12 +228,67 @@ def test_an_allegation_against_several_organizations_names_each(store, append):
                     "accuser": "Anthropic",
                     "accused": "DeepSeek, Moonshot AI, MiniMax",
                     "kind": "distillation",
+                    "venue": "press (Anthropic blog post)",
                     "summary": "claims of distillation at scale",
                 },
             }
         ]
     )
-    assert _rows(store, "select accused_org_ids from core.allegations") == [(["deepseek", "minimax", "moonshot-ai"],)]
+    assert _rows(store, "select nature, accused_org_ids from core.allegations") == [
+        ("accusation", ["deepseek", "minimax", "moonshot-ai"])
+    ]
     assert _rows(
         store, "select accused_org_id from marts.allegations_network order by accused_org_id"
     ) == [("deepseek",), ("minimax",), ("moonshot-ai",)]
+
+
+def test_a_lawsuit_with_co_plaintiffs_keeps_every_party_with_its_country(store, append):
+    append([allegation("allegation:disney-universal-v-midjourney", "2025-06-11", nature="lawsuit", kind="copyright",
+                       accusers=("Disney", "Universal City Studios"), accused=("Midjourney",))])
+    assert _rows(store, "select accusers, accuser_org_ids, accused_org_ids, parties from core.allegations") == [
+        (["Disney", "Universal City Studios"], ["disney", "nbcuniversal"], ["midjourney"],
+         [{"role": "accuser", "org_id": "disney", "name": "Disney", "country": "US"},
+          {"role": "accuser", "org_id": "nbcuniversal", "name": "Universal City Studios", "country": "US"},
+          {"role": "accused", "org_id": "midjourney", "name": "Midjourney", "country": "US"}])
+    ]
+    # one edge from each plaintiff
+    assert _rows(store, "select accuser_org_id, accuser_country, accused_org_id, nature, allegations "
+                        "from marts.allegations_network order by accuser_org_id") == [
+        ("disney", "US", "midjourney", "lawsuit", 1), ("nbcuniversal", "US", "midjourney", "lawsuit", 1)
+    ]
+
+
+def test_an_inquiry_makes_no_accusation_edge(store, append):
+    append([
+        allegation("allegation:ftc-ai-investments-inquiry", "2024-01-25", nature="inquiry", kind="antitrust",
+                   accusers=("US Federal Trade Commission",),
+                   accused=("Alphabet", "Amazon", "Anthropic", "Microsoft", "OpenAI")),
+        allegation("allegation:nyt-v-openai", "2023-12-27", nature="lawsuit", kind="copyright",
+                   accusers=("The New York Times",), accused=("OpenAI", "Microsoft")),
+    ])
+    assert _rows(store, "select allegation_id, nature, len(accused_org_ids) from core.allegations order by 1") == [
+        ("allegation:ftc-ai-investments-inquiry", "inquiry", 5), ("allegation:nyt-v-openai", "lawsuit", 2)
+    ]
+    edges = _rows(store, "select distinct accuser_org_id, accused_org_id, nature from marts.allegations_network order by 2")
+    assert edges == [("new-york-times", "microsoft", "lawsuit"), ("new-york-times", "openai", "lawsuit")]
+
+
+def test_v1_allegation_rows_already_in_a_log_are_read_like_their_upcast(store):
+    """A log written before v2 holds allegation.made rows in the v1 shape (the log is
+    never rewritten): the SQL reads their parties and nature as the upcaster lifts them."""
+    v1_payloads = [
+        {"accuser": "Reddit", "accused": "Anthropic", "venue": "lawsuit: San Francisco Superior Court"},
+        {"accuser": "US Federal Trade Commission", "accused": "OpenAI", "venue": " Regulator: FTC"},
+        {"accuser": "DOJ", "accused": "Linwei Ding", "venue": "indictment: N.D. Cal."},
+        {"accuser": "OpenAI", "venue": "press"},
+        {"accuser": "Musk"},
+    ]
+    with store.writer() as con:
+        rebuild_all(con)
+        for v1 in v1_payloads:
+            lifted = upcast_payload("allegation.made", 1, {**v1, "kind": "other", "summary": "s"})
+            got = con.execute(
+                "select core.allegation_nature(?::json), core.allegation_parties(?::json, 'accusers'), "
+                "core.allegation_parties(?::json, 'accused')", [json.dumps(v1)] * 3
+            ).fetchall()[0]
+            assert got == (lifted["nature"], lifted["accusers"], lifted["accused"]), v1

@@ -143,3 +143,23 @@ def test_charts_of_an_almost_empty_warehouse_still_render(store, append):
         pngs = charts.render_all(con)
     assert set(pngs) == set(charts.CHARTS)
     assert all(png.startswith(b"\x89PNG") for png in pngs.values())
+
+
+
+def test_the_report_says_where_each_source_s_coverage_ends(report):
+    from warehouse import charts
+    from warehouse.timetravel import open_snapshot
+
+    text = report.read_text()
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr><td>([a-z-]+)</td>.*?</tr>", text)}
+    # Epoch's table is complete through its last date; the curated events never are.
+    assert "<td>whole_table</td><td>2025-11-13</td>" in rows["epoch-ai"]
+    assert "<td>selection</td><td>&mdash;</td>" in rows["curated"]
+    # The launches chart shades every month from November 2025 (it ends after the 13th) on.
+    with open_snapshot(WarehouseHome.resolve(report.parent / "warehouse")) as con:
+        spec = charts.launches_by_country(con).to_dict()
+        last_month = con.execute("select max(month) from marts.releases_monthly_by_country").fetchall()[0][0]
+    (bands,) = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rect"]
+    shaded = [row["period_start"] for row in spec["datasets"][bands["data"]["name"]]]
+    assert shaded[0].startswith("2025-11-01") and shaded[-1].startswith(last_month.isoformat())
+    assert len(shaded) == (last_month.year - 2025) * 12 + last_month.month - 10

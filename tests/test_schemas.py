@@ -50,6 +50,58 @@ def test_model_launched_v1_is_upcast_to_v2():
     assert payload["open_weights"] is True
 
 
+def _allegation_v1(venue: str | None, accused: str | None = "Stability AI, Midjourney") -> dict:
+    payload = {"accuser": "Sarah Andersen, Karla Ortiz", "kind": "copyright", "summary": "Artists sued."}
+    if venue is not None:
+        payload["venue"] = venue
+    if accused is not None:
+        payload["accused"] = accused
+    return {"event_type": "allegation.made", "schema_version": 1, "occurred_at": "2023-01", "source": "old-tool",
+            "payload": payload}
+
+
+def test_allegation_made_v1_is_upcast_to_v2_with_lists_and_a_nature_read_from_its_venue():
+    lifted = upcast(_allegation_v1("lawsuit: US District Court N.D. Cal."))
+    assert lifted["schema_version"] == 2
+    assert lifted["payload"] == {
+        "nature": "lawsuit",
+        # kept as written: the projections split an unknown name on ',' and ' and '
+        "accusers": ["Sarah Andersen, Karla Ortiz"],
+        "accused": ["Stability AI, Midjourney"],
+        "kind": "copyright",
+        "venue": "lawsuit: US District Court N.D. Cal.",
+        "summary": "Artists sued.",
+    }
+    natures = {venue: upcast(_allegation_v1(venue))["payload"]["nature"]
+               for venue in ("regulator: FTC (6(b) orders)", "criminal charges (US DOJ)", "indictment: N.D. Cal.",
+                             "press (Anthropic blog post)", "report: 'DeepSeek Unmasked'", None)}
+    assert natures == {"regulator: FTC (6(b) orders)": "inquiry", "criminal charges (US DOJ)": "lawsuit",
+                       "indictment: N.D. Cal.": "lawsuit", "press (Anthropic blog post)": "accusation",
+                       "report: 'DeepSeek Unmasked'": "accusation", None: "accusation"}
+    assert upcast(_allegation_v1("press", accused=None))["payload"]["accused"] == []
+
+
+def test_an_upcast_allegation_keeps_its_v1_subject_and_identity():
+    v1 = parse_record(_allegation_v1("press"), record_ref="v1")
+    v2 = parse_record({**_allegation_v1("press"), "schema_version": 2, "payload": {
+        "nature": "accusation", "accusers": ["Sarah Andersen, Karla Ortiz"], "accused": ["Stability AI, Midjourney"],
+        "kind": "copyright", "venue": "press", "summary": "Artists sued."}}, record_ref="v2")
+    assert v1.subject == v2.subject == "allegation:sarah-andersen-karla-ortiz-stability-ai-midjourney-copyright-202301"
+    assert v1.event_id == v2.event_id and v1.payload_json == v2.payload_json
+    # the same parties written as lists slug the same
+    listed = parse_record({**_allegation_v1("press"), "schema_version": 2, "payload": {
+        "nature": "lawsuit", "accusers": ["Sarah Andersen", "Karla Ortiz"], "accused": ["Stability AI", "Midjourney"],
+        "kind": "copyright", "summary": "Artists sued."}}, record_ref="v2 lists")
+    assert listed.subject == v1.subject
+
+
+def test_allegation_made_v2_needs_a_nature_and_an_accuser():
+    record = {"event_type": "allegation.made", "occurred_at": "2025-02", "source": "t",
+              "payload": {"accusers": [], "kind": "antitrust", "summary": "x"}}
+    reason = parse_record(record, record_ref="r").reason
+    assert "payload.nature" in reason and "payload.accusers" in reason
+
+
 def test_a_version_newer_than_the_reader_is_refused():
     with pytest.raises(UpcastError, match="newer than this reader"):
         upcast({"event_type": "policy.changed", "schema_version": 9, "payload": {}})

@@ -38,6 +38,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemas.upcasters import CURRENT_VERSIONS
+
 INCREMENT_EVENTS = 1_000
 BAD_FRACTION = 0.03
 DUPLICATE_FRACTION = 0.05
@@ -145,7 +147,7 @@ class EventGenerator:
 
     def _envelope(self, event_type: str, source: str, *, keyed: bool, recent: bool) -> dict:
         occurred_at, _precision = self._date(recent=recent)
-        record = {"event_type": event_type, "schema_version": 1 if event_type != "model.launched" else 2,
+        record = {"event_type": event_type, "schema_version": CURRENT_VERSIONS[event_type],
                   "occurred_at": occurred_at, "source": source}
         if self.rng.random() < 0.8:
             record["source_url"] = f"https://{source}.example.org/items/{self.counter}"
@@ -197,11 +199,16 @@ class EventGenerator:
             payload = {"status": rng.choice(_ALLEGATION_STATUS), "summary": f"Update {n} on the case."}
         elif roll < 0.71:
             event_type = "allegation.made"
-            accuser, accused = rng.sample(self.orgs, 2)
-            payload = {"accuser": accuser[0], "accused": accused[0] if rng.random() < 0.9 else None,
-                       "kind": rng.choice(_ALLEGATION_KINDS), "venue": rng.choice(("press", "court", "regulator")),
+            # (about one in ten with a co-plaintiff, one in ten with the accused unnamed)
+            accuser, co_accuser, accused = rng.sample(self.orgs, 3)
+            nature = rng.choice(("accusation", "lawsuit", "inquiry"))
+            payload = {"nature": nature,
+                       "accusers": [accuser[0]] + ([co_accuser[0]] if rng.random() < 0.1 else []),
+                       "accused": [accused[0]] if rng.random() < 0.9 else [],
+                       "kind": rng.choice(_ALLEGATION_KINDS),
+                       "venue": {"accusation": "press", "lawsuit": "court", "inquiry": "regulator"}[nature],
                        "summary": f"{accuser[0]} alleges misconduct by {accused[0]} (case {n})."}
-            if payload["accused"] is None:
+            if not payload["accused"]:
                 del payload["accused"]
         elif roll < 0.76:
             event_type = "product.released"

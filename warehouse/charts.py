@@ -31,7 +31,28 @@ def _no_data(title: str) -> alt.Chart:
     )
 
 
-def launches_by_country(con: duckdb.DuckDBPyConnection, since: str = SINCE) -> alt.Chart:
+INCOMPLETE_NOTE = "shaded: past every complete source's coverage (core.source_coverage): counts there are partial"
+
+
+def _incomplete_periods(con: duckdb.DuckDBPyConnection, query: str, params: list) -> alt.Chart | None:
+    """Grey bands over the periods a mart marks incomplete (`complete` false), so a drop or
+    a spike there is not read as the race slowing down or concentrating: the query gives
+    each such period's start and end."""
+    frame = con.sql(query, params=params).pl()
+    if frame.is_empty():
+        return None
+    return (
+        alt.Chart(frame)
+        .mark_rect(color="#999999", opacity=0.25)
+        .encode(x="period_start:T", x2="period_end:T", tooltip=[alt.Tooltip("period_start:T", title="incomplete from")])
+    )
+
+
+def _with_bands(chart: alt.Chart, bands: alt.Chart | None) -> alt.Chart | alt.LayerChart:
+    return chart if bands is None else alt.layer(bands, chart)
+
+
+def launches_by_country(con: duckdb.DuckDBPyConnection, since: str = SINCE) -> alt.Chart | alt.LayerChart:
     """Model launches per month, by the developers' country (the four largest, the rest as 'other')."""
     frame = con.sql(
         """with top as (
@@ -47,8 +68,8 @@ def launches_by_country(con: duckdb.DuckDBPyConnection, since: str = SINCE) -> a
     title = "Model launches per month, by country of the developers"
     if frame.is_empty():
         return _no_data(title)
-    return (
-        alt.Chart(frame, title=title)
+    bars = (
+        alt.Chart(frame)
         .mark_bar()
         .encode(
             x=alt.X("yearmonth(month):T", title=None),
@@ -56,7 +77,15 @@ def launches_by_country(con: duckdb.DuckDBPyConnection, since: str = SINCE) -> a
             color=alt.Color("country:N", title="country"),
             tooltip=["month:T", "country:N", "launches:Q"],
         )
-        .properties(width=WIDTH, height=HEIGHT)
+    )
+    bands = _incomplete_periods(
+        con,
+        """select distinct month as period_start, (month + interval 1 month)::date as period_end
+           from marts.releases_monthly_by_country where month >= ?::date and not complete order by 1""",
+        [since],
+    )
+    return _with_bands(bars, bands).properties(
+        title=alt.Title(title, subtitle=INCOMPLETE_NOTE if bands is not None else ""), width=WIDTH, height=HEIGHT
     )
 
 
@@ -91,14 +120,23 @@ def catch_up_lag(
     )
 
 
-def concentration(con: duckdb.DuckDBPyConnection, since: str = SINCE) -> alt.Chart:
-    """The Herfindahl-Hirschman index of launches per quarter, across labs, groups and countries."""
+def concentration(con: duckdb.DuckDBPyConnection, since: str = SINCE) -> alt.Chart | alt.LayerChart:
+    """The Herfindahl-Hirschman index of launches per quarter, across labs, groups and countries.
+
+    Only quarters with enough launches for the index to mean something are drawn (see
+    `enough_launches` in marts.concentration: a quarter with one launch reads 10,000)."""
+    # (`run` numbers the stretches of consecutive quarters drawn: a line joins the quarters
+    # of one stretch only, never across a quarter left out)
     frame = con.sql(
-        """unpivot (select quarter,
-                           any_value(hhi_organizations) filter (where level = 'lab') as labs,
-                           any_value(hhi_organizations) filter (where level = 'group') as "groups",
-                           any_value(hhi_countries) as countries
-                    from marts.concentration where quarter >= ?::date and launches > 0 group by quarter)
+        """unpivot (select * from (
+                        select quarter,
+                               any_value(hhi_organizations) filter (where level = 'lab') as labs,
+                               any_value(hhi_organizations) filter (where level = 'group') as "groups",
+                               any_value(hhi_countries) as countries,
+                               bool_and(enough_launches) as enough_launches,
+                               count(*) filter (where not bool_and(enough_launches)) over (order by quarter) as run
+                        from marts.concentration where quarter >= ?::date group by quarter)
+                    where enough_launches)
            on labs, "groups", countries into name across value hhi
            order by quarter, across""",
         params=[since],
@@ -106,32 +144,42 @@ def concentration(con: duckdb.DuckDBPyConnection, since: str = SINCE) -> alt.Cha
     title = "Concentration of launches per quarter (HHI, 0-10,000)"
     if frame.is_empty():
         return _no_data(title)
-    return (
-        alt.Chart(frame, title=title)
+    lines = (
+        alt.Chart(frame)
         .mark_line(point=True)
         .encode(
             x=alt.X("quarter:T", title=None),
             y=alt.Y("hhi:Q", title="HHI"),
             color=alt.Color("across:N", title="across"),
+            detail="run:N",
             tooltip=["quarter:T", "across:N", alt.Tooltip("hhi:Q", format=".0f")],
         )
-        .properties(width=WIDTH, height=HEIGHT)
+    )
+    bands = _incomplete_periods(
+        con,
+        """select quarter as period_start, (quarter + interval 3 month)::date as period_end
+           from marts.concentration where quarter >= ?::date and not complete and enough_launches order by 1""",
+        [since],
+    )
+    subtitle = ["quarters with fewer than 10 launches are left out"] + ([INCOMPLETE_NOTE] if bands is not None else [])
+    return _with_bands(lines, bands).properties(
+        title=alt.Title(title, subtitle=subtitle), width=WIDTH, height=HEIGHT
     )
 
 
 # Which chart belongs to which mart: the Dagster asset of that mart shows it.
-CHARTS: dict[str, tuple[str, Callable[[duckdb.DuckDBPyConnection], alt.Chart]]] = {
+CHARTS: dict[str, tuple[str, Callable[[duckdb.DuckDBPyConnection], alt.Chart | alt.LayerChart]]] = {
     "launches_by_country": ("marts.releases_monthly_by_country", launches_by_country),
     "catch_up_lag_us_china": ("marts.catch_up_lag", catch_up_lag),
     "concentration": ("marts.concentration", concentration),
 }
 
 
-def to_png(chart: alt.Chart, scale: float = 1.5) -> bytes:
+def to_png(chart: alt.Chart | alt.LayerChart, scale: float = 1.5) -> bytes:
     return vl_convert.vegalite_to_png(chart.to_json(), scale=scale)
 
 
-def to_svg(chart: alt.Chart) -> str:
+def to_svg(chart: alt.Chart | alt.LayerChart) -> str:
     return vl_convert.vegalite_to_svg(chart.to_json())
 
 

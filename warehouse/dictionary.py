@@ -125,22 +125,25 @@ T["core.model_conflicts"] = (
 "select model_id, source, value, precision, kept from core.model_conflicts order by model_id, source limit 6")
 
 T["core.allegations"] = (
-"""One row per allegation (its subject), e.g. a lawsuit or a public accusation of distillation: who accused whom of what, and where it stands after the latest update (by valid time, then log order), with the whole history.""",
+"""One row per allegation (its subject): a public accusation, a lawsuit (or prosecution) or a regulator's inquiry or study (`nature`), who is on each side (every named party, with its country), of what, and where it stands after the latest update (by valid time, then log order), with that update's source and the whole history. Only accusations and lawsuits are edges of `marts.allegations_network`: an inquiry (the FTC's 6(b) orders) accuses no one.""",
 {"allegation_id": "Stable id (the event subject, `allegation:...`).",
- "accuser": "Accuser as named.",
- "accuser_org_id": "Accuser resolved to `core.organizations.org_id`.",
- "accused": "Accused as named (NULL: unnamed).",
+ "nature": "accusation (a party says another did wrong), lawsuit (a court case or prosecution) or inquiry (a regulator's or legislature's investigation or study). A log row written before `allegation.made` v2 has it read from its venue.",
+ "accusers": "Accusers as named, one per party (plaintiffs, prosecutor; for an inquiry, whoever opened it).",
+ "accuser_org_ids": "Accusers resolved to `core.organizations.org_id`, one per organization or person named (co-plaintiffs all kept).",
+ "accused": "Accused as named, one per party (empty: unnamed).",
  "accused_org_ids": "Accused resolved to `core.organizations.org_id`, one per organization named (empty: unnamed).",
- "kind": "distillation, ip_theft, copyright, data_scraping, privacy, safety, antitrust, other ...",
+ "parties": "Every party: `role` (accuser or accused), `org_id`, `name` (as named), `country` (the registry's; NULL when unknown).",
+ "kind": "Subject matter: distillation, ip_theft, copyright, data_scraping, privacy, safety, antitrust, other ...",
  "venue": "Court, regulator or forum (latest stated).",
- "status": "Latest status: alleged, denied, under_investigation, ruled, confirmed, settled, dismissed ...",
+ "status": "Latest status (as of `last_update_on`): alleged, denied, under_investigation, ruled, confirmed, settled, dismissed, withdrawn.",
+ "status_source_url": "Source of the step that set `status` (e.g. the court order or settlement notice; NULL when that step gave none).",
  "alleged_on": "Date the allegation was made.",
- "last_update_on": "Date of the latest step.",
+ "last_update_on": "Date of the latest step (the date of `status`).",
  "updates": "Number of updates after the first allegation.",
  "latest_summary": "Summary of the latest step.",
- "history": "Every step: `on` (date), `status`, `summary`, in order.",
+ "history": "Every step: `on` (date), `status`, `summary`, `source_url`, in order.",
  "source_urls": "Provenance URLs."},
-"select allegation_id, accuser_org_id, accused_org_ids, kind, status, alleged_on from core.allegations where kind = 'distillation' order by alleged_on")
+"select allegation_id, nature, accuser_org_ids, accused_org_ids, status, last_update_on from core.allegations where kind in ('distillation', 'antitrust') order by alleged_on")
 
 T["core.policies"] = (
 """One row per policy (its subject): a law, executive order, export control, guideline, standard, strategy or treaty, with its current stage (the latest by valid time) and every stage it went through.""",
@@ -171,6 +174,20 @@ T["core.products"] = (
  "source_urls": "Provenance URLs."},
 "select product_id, org_id, country, kind, released_on from core.products order by released_on desc limit 5")
 
+T["core.source_coverage"] = (
+"""One row per source that appended events: what it covers and how far it is complete. `complete_through` is the last day up to which the source aims to list every event of its types. A source that is a whole upstream table (Epoch AI's Notable AI Models as `epoch-ai`; Epoch's Capabilities Index as `epoch-eci`) is complete at most through its last event date (the table ends there, and its latest months may still fill in as the publisher adds rows); any other source (the curated events, lab feeds, the Hub, reviewed articles, files) is a selection and never complete (NULL). The marts mark a period that ends after the latest `complete_through` among the sources of its events as incomplete (`complete` false), and the report shades it. The rule per source is `core.source_completeness()` in `warehouse/sql/core/70_source_coverage.sql`.""",
+{"source": "The source as the log names it (`events.log.source`).",
+ "event_types": "Event types of its effective events (corrections applied, retracted events left out).",
+ "events": "Its effective events.",
+ "first_on": "Earliest date (valid time) among its events.",
+ "last_on": "Latest date among its events.",
+ "last_retrieved_at": "Latest `retrieved_at` its log rows carry (NULL when the source does not say, as for files bundled with airace).",
+ "last_recorded_at": "When its latest log row was appended (record time; corrections and retractions count).",
+ "completeness": "`whole_table` (a complete upstream table) or `selection` (hand-picked or partial).",
+ "complete_through": "The last day through which it lists every event of its types: `last_on` for a whole table, NULL for a selection.",
+ "complete_through_rule": "How `complete_through` is defined for this source, in words."},
+"select source, event_types, events, first_on, last_on, completeness, complete_through from core.source_coverage order by source")
+
 T["marts.releases_monthly"] = (
 """Model launches per month and developing organization. A dense grid: every organization has a row for every month from its first launch to the last month in the data, so rolling windows count calendar months. A joint launch counts once for each developing organization (so `share_of_month` is of organization credits). Launches known only to the month or year sit on its first month.""",
 {"month": "First day of the month.",
@@ -182,7 +199,8 @@ T["marts.releases_monthly"] = (
  "rolling_3m": "Launches in the 3 months ending with this one.",
  "rolling_12m": "Launches in the 12 months ending with this one.",
  "cumulative": "Launches from its first month to this one.",
- "share_of_month": "Its launches / all organizations' launches that month (0 when none)."},
+ "share_of_month": "Its launches / all organizations' launches that month (0 when none).",
+ "complete": "True when the month ends on or before the day launches are complete through (`core.source_coverage.complete_through` of a whole-table source: Epoch AI's). Later months hold only hand-picked launches: a drop there is missing data, not a slowdown."},
 "select organization, country, rolling_12m, cumulative from marts.releases_monthly where month = '2025-06-01' order by rolling_12m desc, organization limit 5")
 
 T["marts.releases_monthly_by_country"] = (
@@ -194,7 +212,8 @@ T["marts.releases_monthly_by_country"] = (
  "rolling_3m": "Launches in the 3 months ending with this one.",
  "rolling_12m": "Launches in the 12 months ending with this one.",
  "cumulative": "Launches from the country's first month to this one.",
- "share_of_month": "Its launches / all countries' launches that month."},
+ "share_of_month": "Its launches / all countries' launches that month.",
+ "complete": "True when the month ends on or before the day launches are complete through (`core.source_coverage.complete_through` of a whole-table source: Epoch AI's). Later months hold only hand-picked launches: a drop there is missing data, not a slowdown."},
 "select country, sum(launches) as launches_2024, round(avg(share_of_month), 3) as mean_share from marts.releases_monthly_by_country where year(month) = 2024 group by country order by launches_2024 desc limit 5")
 
 T["marts.release_cadence"] = (
@@ -212,7 +231,8 @@ T["marts.release_cadence"] = (
  "gap_days": "`launched_on - previous_launched_on` in days (NULL for the first launch).",
  "gap_exact": "True when both dates are day-precise (NULL for the first launch).",
  "median_gap_days": "The organization's median gap over all its launches.",
- "organization_launches": "The organization's number of launches."},
+ "organization_launches": "The organization's number of launches.",
+ "complete": "True when the launch is on or before the day launches are complete through (`core.source_coverage`); a later gap may span launches no source lists, so it can be too long."},
 "select organization, any_value(organization_launches) as launches, any_value(median_gap_days) as median_gap_days from marts.release_cadence where org_id in ('openai', 'google-deepmind', 'alibaba', 'deepseek', 'anthropic') group by organization order by median_gap_days")
 
 T["marts.release_cadence_yearly"] = (
@@ -225,7 +245,8 @@ T["marts.release_cadence_yearly"] = (
  "gaps": "Gaps ending that year (launches that had a predecessor).",
  "median_gap_days": "Median of those gaps (NULL when none).",
  "median_gap_change_days": "This year's median minus the latest earlier year's median (NULL when either is missing).",
- "trend_days_per_year": "Slope of the yearly medians over the organization's years, days per year (NULL with fewer than two years of gaps)."},
+ "trend_days_per_year": "Slope of the yearly medians over the organization's years, days per year (NULL with fewer than two years of gaps).",
+ "complete": "True when the year ends on or before the day launches are complete through (`core.source_coverage.complete_through` of a whole-table source: Epoch AI's). Later years hold only hand-picked launches: a drop there is missing data, not a slowdown."},
 "select year, launches, gaps, median_gap_days, median_gap_change_days from marts.release_cadence_yearly where org_id = 'openai' and year >= 2019 order by year")
 
 T["marts.frontier_timeline"] = (
@@ -307,19 +328,22 @@ T["marts.catch_up_lag_yearly"] = (
 "select year, leading_steps, caught_up_steps, open_steps, median_lag_days from marts.catch_up_lag_yearly where comparison = 'us_vs_china' and step_group = 'US' and year >= 2019 order by year")
 
 T["marts.allegations_network"] = (
-"""Who accuses whom, of what, and where each allegation stands, quarter by quarter. One row per quarter, edge (accuser -> accused organization ids), kind and status, for every quarter from the allegation's first quarter to the last quarter with an allegation event. An allegation's status in a quarter is the status of its latest step dated on or before the quarter's last day. An allegation against several organizations ("DeepSeek, Moonshot AI, MiniMax") is one edge to each.""",
+"""Who accuses whom, of what, and where each allegation stands, quarter by quarter. Only accusations and lawsuits make edges (`core.allegations.nature`): a regulator's inquiry or study accuses no one. One row per quarter, edge (accuser -> accused organization ids, with their countries), nature, kind and status, for every quarter from the allegation's first quarter to the last quarter with an allegation event. An allegation's status in a quarter is the status of its latest step dated on or before the quarter's last day. An allegation with several accusers or accused (co-plaintiffs, co-defendants: "Disney, Universal City Studios v. Midjourney", "Anthropic v. DeepSeek, Moonshot AI, MiniMax") is one edge from each accuser to each accused.""",
 {"quarter": "First day of the quarter.",
- "accuser_org_id": "Accuser organization id.",
+ "accuser_org_id": "Accuser organization id; one edge per accuser.",
  "accuser": "Accuser as named.",
+ "accuser_country": "The accuser's country (registry; NULL when unknown).",
  "accused_org_id": "Accused organization id (NULL: unnamed); one edge per accused organization.",
  "accused": "Accused as named (NULL: unnamed).",
- "kind": "Kind of allegation.",
+ "accused_country": "The accused's country (registry; NULL when unknown or unnamed).",
+ "nature": "accusation or lawsuit (inquiries make no edge).",
+ "kind": "Kind of allegation (subject matter).",
  "status": "Status at the quarter's end.",
  "allegations": "Allegations on this edge, of this kind, in this status at the quarter's end.",
  "new_allegations": "Of those, allegations made during the quarter.",
  "status_changes": "Of those, allegations updated during the quarter.",
  "allegation_ids": "The allegations (`core.allegations.allegation_id`)."},
-"select quarter, accuser_org_id, accused_org_id, kind, status, allegations from marts.allegations_network where accused_org_id = 'deepseek' and quarter >= '2025-01-01' order by quarter, accuser_org_id limit 8")
+"select quarter, accuser_org_id, accuser_country, accused_org_id, accused_country, nature, status, allegations from marts.allegations_network where accused_org_id = 'deepseek' and quarter >= '2025-01-01' order by quarter, accuser_org_id limit 8")
 
 T["marts.policy_velocity"] = (
 """How fast each jurisdiction moves on AI policy. One row per jurisdiction, month, instrument and stage with at least one policy change (each step of `core.policies.stages`, dated by its valid time; a month- or year-precise date sits on its first day). The policy's jurisdiction and instrument are its latest ones.""",
@@ -335,7 +359,7 @@ T["marts.policy_velocity"] = (
 "select jurisdiction, sum(changes) as changes, sum(new_policies) as new_policies from marts.policy_velocity where month >= '2023-01-01' group by jurisdiction order by changes desc, jurisdiction limit 6")
 
 T["marts.concentration"] = (
-"""How concentrated model launches are, per calendar quarter, as a Herfindahl-Hirschman index (HHI; the antitrust convention: the sum of squared percentage shares, 0 to 10,000; 10,000 = one holder, 10,000/n = n equal holders). Shares are of the quarter's launches (`core.models` by `launched_on`): a model developed by n organizations gives each 1/n of a launch, and likewise across its n countries (HK its own code). Models with no known organization (country) are left out of that index. A dense grid from the first to the last quarter with a launch; quarters without launches have NULL indices. Small quarters (few launches) give high, noisy indices. Two rows per quarter, by `level`: `lab` counts each organization as itself (Google, DeepMind, Google DeepMind apart); `group` counts each as its group on the launch date (`core.organization_group`, from `warehouse/reference/organization_parents.csv`: Alphabet for all three since 2015-10-02), a model of two labs of one group giving the group a whole launch. The launch and country columns are the same on both rows.""",
+"""How concentrated model launches are, per calendar quarter, as a Herfindahl-Hirschman index (HHI; the antitrust convention: the sum of squared percentage shares, 0 to 10,000; 10,000 = one holder, 10,000/n = n equal holders). Shares are of the quarter's launches (`core.models` by `launched_on`): a model developed by n organizations gives each 1/n of a launch, and likewise across its n countries (HK its own code). Models with no known organization (country) are left out of that index. A dense grid from the first to the last quarter with a launch; quarters without launches have NULL indices. Small quarters (few launches) give high, noisy indices. Two rows per quarter, by `level`: `lab` counts each organization as itself (Google, DeepMind, Google DeepMind apart); `group` counts each as its group on the launch date (`core.organization_group`, from `warehouse/reference/organization_parents.csv`: Alphabet for all three since 2015-10-02), a model of two labs of one group giving the group a whole launch. The launch and country columns are the same on both rows. A quarter with n launches cannot read below 10,000 / n whoever made them (one launch: 10,000), so `enough_launches` marks the quarters with 10 or more launches with a known organization, from which the floor (1,000) sits below the 1,500 under which the 2010 US merger guidelines call a market unconcentrated; `complete` marks the quarters within the coverage of a whole-table source (`core.source_coverage`). Read the index only where both are true.""",
 {"quarter": "First day of the quarter.",
  "level": "`lab` (organizations as themselves) or `group` (organizations as their group on the launch date).",
  "launches": "Models launched in the quarter.",
@@ -350,8 +374,10 @@ T["marts.concentration"] = (
  "hhi_countries": "HHI of launch shares across countries.",
  "effective_countries": "10,000 / `hhi_countries`.",
  "top_country": "Country with the largest share.",
- "top_country_share": "Its share (0-1)."},
-"select quarter, level, launches, round(hhi_organizations) as hhi_orgs, round(effective_organizations, 1) as eff_orgs, top_organization_id, round(hhi_countries) as hhi_countries from marts.concentration where quarter between '2023-04-01' and '2023-07-01' order by quarter, level desc")
+ "top_country_share": "Its share (0-1).",
+ "complete": "True when the quarter ends on or before the day launches are complete through (`core.source_coverage.complete_through` of a whole-table source: Epoch AI's). Later quarters hold only hand-picked launches: a drop there is missing data, not a slowdown.",
+ "enough_launches": "True with 10 or more launches with a known organization (`marts.concentration_min_launches()`): enough for the index to measure the race rather than the quarter's size."},
+"select quarter, level, launches, round(hhi_organizations) as hhi_orgs, round(effective_organizations, 1) as eff_orgs, top_organization_id, round(hhi_countries) as hhi_countries, complete, enough_launches from marts.concentration where quarter between '2023-04-01' and '2023-07-01' or quarter >= '2025-10-01' order by quarter, level desc")
 
 T["marts.releases_yearly_by_group"] = (
 """Model launches per calendar year and group of organizations: the group-level sibling of the per-organization marts (`marts.releases_monthly`, `marts.release_cadence`). Each developer counts as its group on the launch date (`core.organization_group`, from `warehouse/reference/organization_parents.csv`): Google, Google Brain, DeepMind and Google DeepMind are Alphabet from 2015-10-02. A model counts once for each group among its developers (a model of two Alphabet labs is one Alphabet launch); an organization with no parent is its own group. Only years with a launch of the group have a row.""",

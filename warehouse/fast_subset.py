@@ -35,6 +35,7 @@ from schemas.events import (
 )
 from schemas.payloads import (
     AllegationKind,
+    AllegationNature,
     AllegationStatus,
     ModelAccess,
     PolicyInstrument,
@@ -96,9 +97,10 @@ PAYLOAD_FIELDS: dict[str, tuple[PayloadField, ...]] = {
         _f("description", "long", "optional"),
         _f("models", "short_list", "default", default_json="[]"),
     ),
-    "allegation.made": (
-        _f("accuser", "short", "required"),
-        _f("accused", "short", "optional"),
+    "allegation.made": (  # v2 (a v1 line is left to parse_record and its upcaster)
+        _f("nature", "enum", "required", AllegationNature),
+        _f("accusers", "short_list", "required"),  # (required: at least one, see _field_sql)
+        _f("accused", "short_list", "default", default_json="[]"),
         _f("kind", "enum", "required", AllegationKind),
         _f("venue", "short", "optional"),
         _f("status", "enum", "default", AllegationStatus, default_json='"alleged"'),
@@ -262,7 +264,9 @@ def _field_sql(field: PayloadField, leaf: str) -> tuple[str, str]:
     valid, canonical = _value_sql(field, leaf)
     key = _q(f'"{field.name}":')
     if field.presence == "required":
-        return f"({leaf} is not null and {valid})", f"{key} || {canonical}"
+        # A required list is one declared with min_length=1 (AllegationMade.accusers).
+        non_empty = f" and {leaf} <> '[]'" if field.kind.endswith("_list") else ""
+        return f"({leaf} is not null and {valid}{non_empty})", f"{key} || {canonical}"
     if field.presence == "optional":
         return f"({leaf} is null or {valid})", f"case when {leaf} is not null then {key} || {canonical} end"
     # A default: absent gives it (an explicit null never gets here, see _count_present).
@@ -328,9 +332,12 @@ def _derived_subject_sql(event_type: str) -> str:
         case "product.released":
             return f"'product:' || fs_slug(fs_text({p('organization')})) || '-' || fs_slug(fs_text({p('product')}))"
         case "allegation.made":
-            accused = f"case when {p('accused')} is null then 'unnamed' else fs_slug(fs_text({p('accused')})) end"
+            # slugify(" ".join(names)): the slug of the list's JSON text is the same words
+            # (a list whose names hold no letter or digit is left to parse_record: see
+            # _SLUGGABLE_LISTS, as slugify would hash the joined names instead)
+            accused = f"case when coalesce({p('accused')}, '[]') = '[]' then 'unnamed' else fs_slug({p('accused')}) end"
             return (
-                f"'allegation:' || fs_slug(fs_text({p('accuser')})) || '-' || {accused} || '-' "
+                f"'allegation:' || fs_slug({p('accusers')}) || '-' || {accused} || '-' "
                 f"|| fs_unquote({p('kind')}) || '-' || strftime(occurred_on, '%Y%m')"
             )
         case "policy.changed":
@@ -350,6 +357,12 @@ def _subject_fits_sql() -> str:
         for t, prefix in SUBJECT_PREFIXES.items()
     }
     return f"(e_subject is null or {_case(branches, default='true')})"
+# The derived allegation subject slugs the names joined (schemas.events.derive_subject):
+# the SQL reproduces that when the names have a letter or digit between them all.
+_SLUGGABLE_LISTS = (
+    f"regexp_matches({_leaf('accusers')}, '[A-Za-z0-9]') "
+    f"and (coalesce({_leaf('accused')}, '[]') = '[]' or regexp_matches({_leaf('accused')}, '[A-Za-z0-9]'))"
+)
 
 
 def _structure() -> str:
@@ -406,6 +419,8 @@ def build_fast_subset_sql(default_source: str | None) -> str:
             canonical = f"case version when 2 then {canonical} when 1 then {v1_canonical} end"
         else:
             valid = f"version = {CURRENT_VERSIONS[event_type]} and {valid}"
+        if event_type == "allegation.made":
+            valid += f" and {_SLUGGABLE_LISTS}"
         valid_by_type[event_type] = valid
         payload_by_type[event_type] = canonical
     derived = {t: _derived_subject_sql(t) for t in PAYLOAD_FIELDS}

@@ -135,7 +135,7 @@ KEYED_MARTS: dict[str, KeyedMart] = {
     ),
     "marts.allegations_network": KeyedMart(
         kind="allegation_edge",
-        columns=("accuser_org_id", "accuser", "accused_org_id", "accused", "kind"),
+        columns=("accuser_org_id", "accuser", "accused_org_id", "accused", "nature", "kind"),
         touched="marts.allegations_network_touched_edges()",
         scope="marts.allegations_network_last_quarter()",
     ),
@@ -143,7 +143,8 @@ KEYED_MARTS: dict[str, KeyedMart] = {
         kind="cadence_org",
         columns=("org_id",),
         touched="marts.release_cadence_touched_groups()",
-        scope="null",  # (an organization's rows depend on its own launches only)
+        # (an organization's rows depend on its own launches only, and `complete` on this)
+        scope="core.complete_through('infinity', 'state', 'model.launched')",
     ),
     "marts.release_cadence_yearly": KeyedMart(
         kind="cadence_org",  # (the groups of marts.release_cadence, marked once for both)

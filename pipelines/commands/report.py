@@ -48,22 +48,35 @@ TABLES: list[tuple[str, str, str]] = [
            from marts.frontier_timeline where is_compute_record and launched_on >= '2018-01-01' order by launched_on""",
     ),
     (
-        "Most launches in the last 12 months of data",
-        "Launches per organization over the 12 months ending with the last month in the data.",
-        """select organization, country, rolling_12m as launches_12m, cumulative as launches_all_time
+        "Most launches in the last 12 complete months",
+        "Launches per organization over the 12 months ending with the last complete month (later months hold "
+        "hand-picked launches only; the last month of data when no month is complete).",
+        """select month, organization, country, rolling_12m as launches_12m, cumulative as launches_all_time
            from marts.releases_monthly
-           where month = (select max(month) from marts.releases_monthly)
+           where month = (select coalesce(max(month) filter (where complete), max(month)) from marts.releases_monthly)
            order by rolling_12m desc, organization limit 10""",
     ),
     (
         "Concentration, last eight quarters",
-        "Herfindahl-Hirschman index of launches (0-10,000) by lab and by group (Alphabet's labs as one), and the equivalent number of equal-sized groups.",
+        "Herfindahl-Hirschman index of launches (0-10,000) by lab and by group (Alphabet's labs as one), and the equivalent number of equal-sized groups. "
+        "complete: the quarter is within a complete source's coverage; enough_launches: 10 or more launches "
+        "(with fewer, the index cannot fall below 10,000 / launches whoever made them).",
         """select quarter, any_value(launches) as launches,
                   round(any_value(hhi_organizations) filter (where level = 'lab')) as hhi_labs,
                   round(any_value(hhi_organizations) filter (where level = 'group')) as hhi_groups,
                   round(any_value(effective_organizations) filter (where level = 'group'), 1) as effective_groups,
-                  round(any_value(hhi_countries)) as hhi_countries, any_value(top_country) as top_country
+                  round(any_value(hhi_countries)) as hhi_countries, any_value(top_country) as top_country,
+                  bool_and(complete) as complete, bool_and(enough_launches) as enough_launches
            from marts.concentration where launches > 0 group by quarter order by quarter desc limit 8""",
+    ),
+    (
+        "Sources and what they cover",
+        "complete_through: the last day up to which a source aims to list every event of its types (a whole "
+        "upstream table, at most through its last date); a hand-picked source is never complete. Periods after "
+        "it are marked incomplete in the marts and shaded in the charts.",
+        """select source, array_to_string(event_types, ', ') as event_types, events, first_on, last_on,
+                  completeness, complete_through, last_recorded_at::date as last_recorded
+           from core.source_coverage order by source""",
     ),
     (
         "Policy changes per jurisdiction, last 24 months of data",

@@ -689,14 +689,15 @@ def _allegation_draft(
         status = "under_investigation"
     elif cues.SETTLED.search(sentence):
         status = "settled"
+    venue = _venue(view, text)
     payload: dict[str, Any] = {
-        "accuser": accuser.name,
-        "accused": accused_m.org.name if accused_m else None,
+        "nature": _allegation_nature(accuser, found_by, status, venue),
+        "accusers": [accuser.name],
+        "accused": [accused_m.org.name] if accused_m else [],
         "kind": kind,
         "status": status,
         "summary": sentence[:5000],
     }
-    venue = _venue(view, text)
     if venue:
         payload["venue"] = venue
     orgs = [_org_ref(accuser, "accuser")]
@@ -713,6 +714,16 @@ def _allegation_draft(
         kind=kind,
         dedup_key=("allegation.made", accuser.org_id, kind),
     )
+
+
+def _allegation_nature(accuser: Organization, found_by: str, status: str, venue: str | None) -> str:
+    """A court named or a suit's subject ("The complaint accuses …") is a lawsuit; a
+    regulator investigating is an inquiry (no accusation edge); anything else an accusation."""
+    if venue is not None or found_by == "lawsuit":
+        return "lawsuit"
+    if status == "under_investigation" and accuser.kind == "regulator":
+        return "inquiry"
+    return "accusation"
 
 
 def _kind_from_article(article: _Article, accuser: Organization) -> tuple[str, str]:
@@ -996,7 +1007,7 @@ def _title_key(title: str) -> frozenset[str]:
 
 def _better(a: _Draft, b: _Draft) -> _Draft:
     def rank(d: _Draft) -> tuple[Any, ...]:
-        named_accused = d.event_type == "allegation.made" and d.payload.get("accused") is not None
+        named_accused = d.event_type == "allegation.made" and bool(d.payload.get("accused"))
         return (named_accused, not d.headline, d.confidence, -d.view.start)
 
     return a if rank(a) >= rank(b) else b

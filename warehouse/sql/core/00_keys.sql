@@ -67,3 +67,19 @@ select distinct key from projection_state.dirty where kind = kind_of_key;
 -- Inputs that are not restricted by key in a 'dirty' refresh (a model's developers are
 -- looked up among all mentions) read every materialized row.
 create or replace macro core.all_rows_of(src) as case when src = 'dirty' then 'state' else src end;
+
+-- allegation.made: the parties on one side ('accusers' or 'accused'), one name per item.
+-- The log holds v2 rows (lists), and v1 rows appended before v2 existed (one string,
+-- `accuser` / `accused`, never rewritten: the log is append-only); both are read here.
+create or replace macro core.allegation_parties(payload, side) as
+    case when json_type(payload, '$.' || side) = 'ARRAY' then json_extract_string(payload, '$.' || side || '[*]')
+         else list_filter([payload ->> (case side when 'accusers' then 'accuser' else side end)],
+                          lambda name: name is not null and trim(name) <> '') end;
+
+-- allegation.made's nature; a v1 row has none: read from its venue's first word, as
+-- schemas/upcasters.py nature_of_v1_venue does (tests/test_projections.py holds the two together).
+create or replace macro core.allegation_nature(payload) as
+    coalesce(payload ->> 'nature',
+             case when regexp_matches(lower(trim(coalesce(payload ->> 'venue', ''))), '^(lawsuit|indictment|criminal|court|complaint)') then 'lawsuit'
+                  when regexp_matches(lower(trim(coalesce(payload ->> 'venue', ''))), '^(regulator|investigation|inquiry)') then 'inquiry'
+                  else 'accusation' end);

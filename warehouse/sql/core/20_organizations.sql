@@ -62,11 +62,14 @@ named as (
         select event_id, event_type, occurred_at, 'developer', payload ->> 'organization', 1, [], 1
         from events where event_type = 'product.released'
         union all
-        select event_id, event_type, occurred_at, 'accuser', payload ->> 'accuser', 1, [], 1
+        -- every named party of an allegation, on each side (co-plaintiffs, co-defendants)
+        select event_id, event_type, occurred_at, 'accuser', unnest(core.allegation_parties(payload, 'accusers')),
+               generate_subscripts(core.allegation_parties(payload, 'accusers'), 1), [], 1
         from events where event_type = 'allegation.made'
         union all
-        select event_id, event_type, occurred_at, 'accused', payload ->> 'accused', 2, [], 1
-        from events where event_type = 'allegation.made' and payload ->> 'accused' is not null
+        select event_id, event_type, occurred_at, 'accused', unnest(core.allegation_parties(payload, 'accused')),
+               generate_subscripts(core.allegation_parties(payload, 'accused'), 1), [], 1
+        from events where event_type = 'allegation.made'
     )
 ),
 whole as (

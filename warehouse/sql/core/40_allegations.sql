@@ -1,6 +1,8 @@
--- Allegations: one row per allegation (its subject), with the status after the
--- latest update (by valid time, then log order) and the whole history. An accusation
--- of several organizations at once lists them all in accused_org_ids.
+-- Allegations: one row per allegation (its subject): its nature (accusation, lawsuit or
+-- inquiry), every named party on each side with its organization id and country, and
+-- the status after the latest update (by valid time, then log order) with that update's
+-- date and source, and the whole history. Co-plaintiffs and co-defendants are all kept:
+-- accuser_org_ids and accused_org_ids list them, `parties` names each with its country.
 create or replace macro core.allegations_of(as_of, src) as table
 with events as (select * from core.subject_events_in(as_of, src)),
 steps as (
@@ -11,7 +13,10 @@ steps as (
 ),
 made as (
     select e.subject, e.event_id, e.occurred_at,
-           e.payload ->> 'accuser' as accuser, e.payload ->> 'accused' as accused, e.payload ->> 'kind' as kind
+           core.allegation_nature(e.payload) as nature,
+           core.allegation_parties(e.payload, 'accusers') as accusers,
+           core.allegation_parties(e.payload, 'accused') as accused,
+           e.payload ->> 'kind' as kind
     from events e
     where e.event_type = 'allegation.made'
     qualify row_number() over (partition by e.subject order by e.occurred_at, e.position) = 1
@@ -19,23 +24,46 @@ made as (
 history as (
     select subject,
            arg_max(status, (occurred_at, position)) as status,
+           -- the source of the step that set the status (a court order, a settlement notice)
+           arg_max(source_url, (occurred_at, position)) as status_source_url,
            arg_max(summary, (occurred_at, position)) as latest_summary,
            arg_max(venue, (occurred_at, position)) filter (where venue is not null) as venue,
            max(occurred_at) as last_update_on,
            count(*) - 1 as updates,
-           list({'on': occurred_at, 'status': status, 'summary': summary} order by occurred_at, position) as history,
+           list({'on': occurred_at, 'status': status, 'summary': summary, 'source_url': source_url}
+                order by occurred_at, position) as history,
            coalesce(list(distinct source_url order by source_url) filter (where source_url is not null), []) as source_urls
     from steps
     group by subject
+),
+-- (the mentions of these allegations' own events only: with src 'dirty', a few)
+-- One party per side and organization (two spellings of one organization are one party).
+parties as (
+    select event_id, role, org_id, min(raw_name) as name, min(country) as country
+    from core.subject_mentions_in(as_of, src)
+    where role in ('accuser', 'accused') and event_id in (select event_id from made)
+    group by all
+),
+sides as (
+    select event_id,
+           list({'role': role, 'org_id': org_id, 'name': name, 'country': country}
+                order by role <> 'accuser', name, org_id) as parties,
+           coalesce(list(org_id order by org_id) filter (where role = 'accuser'), []) as accuser_org_ids,
+           coalesce(list(org_id order by org_id) filter (where role = 'accused'), []) as accused_org_ids
+    from parties
+    group by event_id
 )
 select m.subject as allegation_id,
-       m.accuser,
-       org.org_id as accuser_org_id,
+       m.nature,
+       m.accusers,
+       coalesce(s.accuser_org_ids, []) as accuser_org_ids,
        m.accused,
-       coalesce(org.org_ids, []) as accused_org_ids,
+       coalesce(s.accused_org_ids, []) as accused_org_ids,
+       coalesce(s.parties, []) as parties,
        m.kind,
        h.venue,
        h.status,
+       h.status_source_url,
        m.occurred_at as alleged_on,
        h.last_update_on,
        h.updates,
@@ -44,14 +72,7 @@ select m.subject as allegation_id,
        coalesce(h.source_urls, []) as source_urls
 from made m
 join history h using (subject)
--- (the mentions of these allegations' own events only: with src 'dirty', a few)
-left join (select event_id,
-                  min(org_id) filter (where role = 'accuser') as org_id,
-                  list(distinct org_id order by org_id) filter (where role = 'accused') as org_ids
-           from core.subject_mentions_in(as_of, src)
-           where role in ('accuser', 'accused') and event_id in (select event_id from made)
-           group by event_id) org
-    on org.event_id = m.event_id;
+left join sides s on s.event_id = m.event_id;
 
 create or replace macro core.allegations_as_of(as_of) as table
 select * from core.allegations_of(as_of, 'log');

@@ -4,12 +4,15 @@
 -- developing organization; a gap of 0 is two launches on the same day. A date known
 -- only to the month or year sits on its first day, so `gap_exact` says whether both
 -- ends are day-precise. `median_gap_days` is the organization's median over all its
--- gaps; marts.release_cadence_yearly gives the trend.
+-- gaps; marts.release_cadence_yearly gives the trend. `complete`: the launch is on or
+-- before the day launches are complete through (core.source_coverage); a gap ending
+-- later may span launches no source lists, so it can be too long.
 
 -- An organization's rows depend only on its own launches, name and country: an
 -- incremental refresh recomputes the organizations (kind 'cadence_org' in
 -- projection_state.dirty) that developed a touched model, as it was and as it is, and
--- those whose name or country the refresh changed (11_release_cadence_touched.sql).
+-- those whose name or country the refresh changed (11_release_cadence_touched.sql);
+-- every organization when the launches' complete_through moved (the scope).
 create or replace macro marts.release_cadence_group(org_id) as to_json([org_id])::varchar;
 
 create or replace macro marts.release_cadence_of(as_of, src) as table
@@ -42,7 +45,8 @@ select o.org_id, g.name as organization, g.country, o.model_id, o.model, o.launc
        case when o.previous_launched_on is null then null
             else o.launch_precision = 'day' and o.previous_precision = 'day' end as gap_exact,
        p.median_gap_days,
-       p.organization_launches
+       p.organization_launches,
+       coalesce(o.launched_on <= core.complete_through(as_of, src, 'model.launched'), false) as complete
 from ordered o join per_org p using (org_id) join core.organizations_in(as_of, src) g using (org_id)
 order by o.org_id, o.launch_number;
 

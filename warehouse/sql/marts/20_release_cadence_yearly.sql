@@ -5,14 +5,19 @@
 -- this year's median minus the latest earlier year's median (negative = launching more
 -- often), and `trend_days_per_year` is the least-squares slope of the yearly medians
 -- over the organization's years (NULL with fewer than two years of gaps).
+-- `complete`: the year ends on or before the day launches are complete through
+-- (core.source_coverage); a later year holds only hand-picked launches.
 
 -- An organization's rows depend only on its own rows of marts.release_cadence and on
 -- the last year with a launch: an incremental refresh recomputes the organizations
--- whose cadence it recomputes (kind 'cadence_org'), unless that year moved. (It is the
+-- whose cadence it recomputes (kind 'cadence_org'), unless that year or the launches'
+-- complete_through moved (the scope). (The year is the
 -- last launch year of core.models among models with an organization: the launches
 -- marts.release_cadence lists.)
-create or replace macro marts.release_cadence_yearly_last_year() as
-    (select max(year(launched_on)) from core.models where len(organization_ids) > 0);
+create or replace macro marts.release_cadence_yearly_last_year() as {
+    'last_year': (select max(year(launched_on)) from core.models where len(organization_ids) > 0),
+    'complete_through': core.complete_through('infinity', 'state', 'model.launched')
+};
 
 create or replace macro marts.release_cadence_yearly_of(as_of, src) as table
 with every_row as (select * from marts.release_cadence_in(as_of, src)),
@@ -46,7 +51,8 @@ select org_id, organization, country, year, launches, gaps, median_gap_days,
            partition by org_id order by year rows between unbounded preceding and 1 preceding) as median_gap_change_days,
        -- The least-squares slope from exact sums (medians are multiples of 0.5, years
        -- integers), not regr_slope, whose floating-point result can depend on row order.
-       ((n * sxy - sx * sy) / nullif(n * sxx - sx * sx, 0))::double as trend_days_per_year
+       ((n * sxy - sx * sy) / nullif(n * sxx - sx * sx, 0))::double as trend_days_per_year,
+       coalesce(make_date(year, 12, 31) <= core.complete_through(as_of, src, 'model.launched'), false) as complete
 from (
     select *,
            count(median_gap_days) over o as n,

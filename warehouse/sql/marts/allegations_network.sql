@@ -1,38 +1,62 @@
 -- marts.allegations_network: who accuses whom, of what, and where each allegation
--- stands, quarter by quarter. One row per quarter, edge (accuser -> accused, as
--- organization ids from core.organization_mentions; the accused may be unnamed: NULL),
--- kind and status (an allegation against several organizations is one edge to each),
--- for every quarter from the allegation's first quarter to the last
--- quarter with an allegation event. An allegation's status in a quarter is the status of
--- its latest step (made or updated) dated on or before the quarter's last day.
--- `allegations` counts allegations on the edge in that status at the quarter's end,
--- `new_allegations` those made during the quarter, `status_changes` those whose status
--- was updated during the quarter into this status.
+-- stands, quarter by quarter. Only accusations and lawsuits make edges: a regulator's
+-- inquiry or study (the FTC's 6(b) orders) accuses no one, and stays in core.allegations
+-- alone. One row per quarter, edge (accuser -> accused, as organization ids from
+-- core.organization_mentions, each with its country; the accused may be unnamed: NULL),
+-- nature, kind and status: an allegation with several accusers or accused (co-plaintiffs,
+-- co-defendants) is one edge from each accuser to each accused. Every quarter from the
+-- allegation's first quarter to the last quarter with an allegation event is listed. An
+-- allegation's status in a quarter is the status of its latest step (made or updated)
+-- dated on or before the quarter's last day. `allegations` counts allegations on the edge
+-- in that status at the quarter's end, `new_allegations` those made during the quarter,
+-- `status_changes` those whose status was updated during the quarter into this status.
 
 -- The rows of an edge depend only on the allegations on that edge and on the last
 -- quarter: an incremental refresh recomputes the edges whose allegations changed
 -- (kind 'allegation_edge' in projection_state.dirty), unless the last quarter moved.
-create or replace macro marts.allegations_network_edge(accuser_org_id, accuser, accused_org_id, accused, kind) as
-    to_json([accuser_org_id, accuser, accused_org_id, accused, kind])::varchar;
+create or replace macro marts.allegations_network_edge(accuser_org_id, accuser, accused_org_id, accused, nature, kind) as
+    to_json([accuser_org_id, accuser, accused_org_id, accused, nature, kind])::varchar;
 
--- One edge per accused organization; an unnamed accused is one edge to NULL.
-create or replace macro marts.accused_edges(accused_org_ids) as
-    case when len(accused_org_ids) = 0 then [null::varchar] else accused_org_ids end;
+-- The natures that accuse someone (an inquiry does not).
+create or replace macro marts.accusing_nature(nature) as nature in ('accusation', 'lawsuit');
+
+-- Every allegation that accuses, once per (accuser, accused) pair of its parties; an
+-- unnamed accused is one edge to NULL. (The parties are unnested in the select list and
+-- paired by a join on the allegation: a lateral unnest per row costs ~30x more.) Which
+-- allegations: all of them, or (`of`) those of the subjects a refresh touches
+-- ('touched'), or those with an accuser of an edge marked dirty ('dirty_accusers': a
+-- superset of the dirty edges' allegations, cheap to find before the pairing).
+create or replace macro marts.allegation_edges(as_of, src, of) as table
+with accusing as (
+    select * from core.allegations_in(as_of, src)
+    where marts.accusing_nature(nature)
+      and (of = 'all'
+           or (of = 'touched' and allegation_id in (select key from core.dirty_keys('subject')))
+           or (of = 'dirty_accusers' and list_has_any(accuser_org_ids, (select list(distinct key::json ->> 0)
+                                                                         from core.dirty_keys('allegation_edge')))))
+),
+sides as (select allegation_id, unnest(parties) as party from accusing),
+accusers as (select allegation_id, party from sides where party.role = 'accuser'),
+accused as (select allegation_id, party from sides where party.role = 'accused')
+select a.* exclude (accusers, accuser_org_ids, accused, accused_org_ids, parties),
+       r.party.org_id as accuser_org_id, r.party.name as accuser, r.party.country as accuser_country,
+       d.party.org_id as accused_org_id, d.party.name as accused, d.party.country as accused_country
+from accusing a
+join accusers r using (allegation_id)
+left join accused d using (allegation_id);
 
 -- For the refresh (the "now" tables, read directly): the edges of the allegations it
 -- touches, as they stand when called, and the last quarter every edge's grid runs to.
 create or replace macro marts.allegations_network_touched_edges() as table
-select distinct marts.allegations_network_edge(accuser_org_id, accuser, accused_org_id, accused, kind) as edge
-from (select * exclude (accused_org_ids), unnest(marts.accused_edges(accused_org_ids)) as accused_org_id
-      from core.allegations where allegation_id in (select key from core.dirty_keys('subject')));
+select distinct marts.allegations_network_edge(accuser_org_id, accuser, accused_org_id, accused, nature, kind) as edge
+from marts.allegation_edges('infinity', 'state', 'touched');
 
 create or replace macro marts.allegations_network_last_quarter() as
     (select date_trunc('quarter', max(last_update_on))::date from core.allegations);
 
 create or replace macro marts.allegations_network_of(as_of, src) as table
 with every_edge as (
-    select * exclude (accused_org_ids), unnest(marts.accused_edges(accused_org_ids)) as accused_org_id
-    from core.allegations_in(as_of, src)
+    select * from marts.allegation_edges(as_of, src, case when src = 'dirty' then 'dirty_accusers' else 'all' end)
 ),
 allegations as (
     select * from every_edge where src <> 'dirty'
@@ -40,23 +64,17 @@ allegations as (
     -- (the edges marked dirty, matched column by column: cheaper than a key per allegation)
     select e.* from every_edge e
     semi join (select key::json ->> 0 as accuser_org_id, key::json ->> 1 as accuser, key::json ->> 2 as accused_org_id,
-                      key::json ->> 3 as accused, key::json ->> 4 as kind
+                      key::json ->> 3 as accused, key::json ->> 4 as nature, key::json ->> 5 as kind
                from core.dirty_keys('allegation_edge')) d
         on e.accuser_org_id is not distinct from d.accuser_org_id and e.accuser is not distinct from d.accuser
        and e.accused_org_id is not distinct from d.accused_org_id and e.accused is not distinct from d.accused
-       and e.kind is not distinct from d.kind
+       and e.nature is not distinct from d.nature and e.kind is not distinct from d.kind
     where src = 'dirty'
 ),
 last_quarter as (
-    -- The quarter of the latest step of any allegation: with src 'dirty', from each
-    -- allegation's last_update_on (its history's latest date) rather than from every
-    -- history; the other builds unnest the histories they have at hand anyway (reading
-    -- core.allegations again there plans worse: +0.5 s on a full build at 1M events).
-    select * from (select max(date_trunc('quarter', h.on))::date as q from (select unnest(history) as h from every_edge))
-    where src <> 'dirty'
-    union all
-    select * from (select date_trunc('quarter', max(last_update_on))::date as q from core.allegations_in(as_of, src))
-    where src = 'dirty'
+    -- The quarter of the latest step of any allegation (inquiries included: the grid is
+    -- the same whatever makes edges), from each allegation's last_update_on.
+    select date_trunc('quarter', max(last_update_on))::date as q from core.allegations_in(as_of, src)
 ),
 grid as (
     select a.*,
@@ -70,7 +88,7 @@ placed as (
     from grid g
 )
 select quarter,
-       accuser_org_id, accuser, accused_org_id, accused, kind,
+       accuser_org_id, accuser, accuser_country, accused_org_id, accused, accused_country, nature, kind,
        known[-1].status as status,
        count(*) as allegations,
        count(*) filter (where date_trunc('quarter', alleged_on) = quarter) as new_allegations,
@@ -78,7 +96,7 @@ select quarter,
        list(allegation_id order by allegation_id) as allegation_ids
 from placed
 group by all
-order by quarter, accuser_org_id, accused_org_id, kind, status;
+order by quarter, accuser_org_id, accused_org_id, nature, kind, status;
 
 create or replace macro marts.allegations_network_as_of(as_of) as table
 select * from marts.allegations_network_of(as_of, 'log');

@@ -14,17 +14,29 @@
 -- country columns are the same on both rows.
 -- Credits are summed as DECIMAL (exact), so the indices do not depend on the order in
 -- which a parallel aggregate meets the rows: the same log always gives the same bits.
+-- `complete`: the quarter ends on or before the day launches are complete through
+-- (core.source_coverage); a later quarter holds only hand-picked flagships.
+-- `enough_launches`: the quarter has at least marts.concentration_min_launches() (10)
+-- launches with a known organization. With n launches the index cannot fall below
+-- 10,000 / n (every launch by a different developer): a quarter with one launch reads
+-- 10,000, with four at least 2,500 ("highly concentrated" in the 2010 US merger
+-- guidelines' bands) whoever made them, so a small quarter measures its size, not the
+-- race. From 10 launches that floor (1,000) sits below the 1,500 under which those
+-- guidelines call a market unconcentrated, so every band can be reached.
+
+create or replace macro marts.concentration_min_launches() as 10;
 
 -- A quarter's row depends only on the models launched in it, and the grid on the first
 -- and last quarters: an incremental refresh recomputes the quarters of the touched
 -- models, as they were and as they are (kind 'concentration_quarter'), unless the span
--- of quarters moved.
+-- of quarters or the launches' complete_through moved.
 create or replace macro marts.concentration_touched_quarters() as table
 select distinct to_json([date_trunc('quarter', launched_on)::date::varchar])::varchar
 from core.models where launched_on is not null and model_id in (select key from core.dirty_keys('model'));
 
 create or replace macro marts.concentration_span() as
-    (select [date_trunc('quarter', min(launched_on))::date, date_trunc('quarter', max(launched_on))::date]
+    (select [date_trunc('quarter', min(launched_on))::date, date_trunc('quarter', max(launched_on))::date,
+             core.complete_through('infinity', 'state', 'model.launched')]
      from core.models);
 
 create or replace macro marts.concentration_of(as_of, src) as table
@@ -92,7 +104,10 @@ select q.quarter,
        c.hhi::double as hhi_countries,
        (10000 / c.hhi)::double as effective_countries,
        c.top as top_country,
-       c.top_share::double as top_country_share
+       c.top_share::double as top_country_share,
+       coalesce((q.quarter + interval 3 month - interval 1 day)::date <= core.complete_through(as_of, src, 'model.launched'),
+                false) as complete,
+       coalesce(l.launches_with_organization, 0) >= marts.concentration_min_launches() as enough_launches
 from quarters q
 cross join (values ('lab'), ('group')) lv(level)
 left join launch_counts l using (quarter)

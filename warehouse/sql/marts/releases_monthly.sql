@@ -4,6 +4,9 @@
 -- A joint launch counts once for each developing organization. Launches known only
 -- to the year are placed in January, to the month on its first day (see
 -- launch_precision in core.models); `launches_day_precision` counts the exact ones.
+-- `complete`: the month ends on or before the last day some source of launches lists
+-- every launch through (core.source_coverage: Epoch's table); later months hold only the
+-- hand-picked launches of other sources, so their counts fall and are not a slowdown.
 
 -- A row depends only on launches in its month and earlier (counts, rolling windows and
 -- cumulative count) and on its month's other rows (share_of_month): an incremental
@@ -11,8 +14,9 @@
 -- (as they were and as they are) to the last launch month (kind 'launch_month'), from
 -- the rows of the 11 months before (for the rolling windows) and the launches before
 -- them (for the cumulative count); unless the last month of the grid moved (every
--- organization's rows run to it) or an organization with rows changed its name or
--- country, which moves its rows of every month (the scope, releases_monthly_touched.sql).
+-- organization's rows run to it), an organization with rows changed its name or
+-- country, which moves its rows of every month, or the launches' complete_through moved
+-- (the scope, releases_monthly_touched.sql).
 create or replace macro marts.launch_months_touched() as table
 select to_json([month::varchar])::varchar
 from (select unnest(generate_series(min(date_trunc('month', launched_on)),
@@ -61,7 +65,8 @@ select month, org_id, organization, country, launches, launches_day_precision,
        (sum(launches) over w3)::bigint as rolling_3m,
        (sum(launches) over w12)::bigint as rolling_12m,
        (launches_before + sum(launches) over (partition by org_id order by month rows between unbounded preceding and current row))::bigint as cumulative,
-       coalesce(launches / nullif(sum(launches) over (partition by month), 0), 0)::double as share_of_month
+       coalesce(launches / nullif(sum(launches) over (partition by month), 0), 0)::double as share_of_month,
+       coalesce(last_day(month) <= core.complete_through(as_of, src, 'model.launched'), false) as complete
 from dense
 window w3 as (partition by org_id order by month rows between 2 preceding and current row),
        w12 as (partition by org_id order by month rows between 11 preceding and current row)

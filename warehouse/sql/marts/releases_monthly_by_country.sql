@@ -4,6 +4,8 @@
 -- last month in the data, so rolling windows count calendar months. A model developed
 -- in two countries counts once for each; a model whose country is unknown is left out.
 -- Dates known only to the month or year sit on the first day of that month or year.
+-- `complete`: the month ends on or before the day launches are complete through
+-- (core.source_coverage); later months hold only hand-picked launches.
 create or replace macro marts.releases_monthly_by_country_of(as_of, src) as table
 with launches as (
     select date_trunc('month', m.launched_on)::date as month,
@@ -33,7 +35,8 @@ select month, country, launches, launches_day_precision,
        (sum(launches) over (partition by country order by month rows between 2 preceding and current row))::bigint as rolling_3m,
        (sum(launches) over (partition by country order by month rows between 11 preceding and current row))::bigint as rolling_12m,
        (sum(launches) over (partition by country order by month rows between unbounded preceding and current row))::bigint as cumulative,
-       coalesce(launches / nullif(sum(launches) over (partition by month), 0), 0)::double as share_of_month
+       coalesce(launches / nullif(sum(launches) over (partition by month), 0), 0)::double as share_of_month,
+       coalesce(last_day(month) <= core.complete_through(as_of, src, 'model.launched'), false) as complete
 from dense
 order by month, country;
 
