@@ -252,6 +252,12 @@ def verify(home: HomeOption = None) -> None:
         raise typer.Exit(2) from None
     if report.ok:
         console.print(f"OK: {report.events} events, the chain verifies; head hash {report.head_hash}")
+        witnessed = (
+            f"the log holds every witnessed head (up to position {report.witnessed_position})"
+            if report.witnessed_position is not None
+            else "no head witnessed yet (nothing published)"
+        )
+        console.print(f"{witnessed}; {report.snapshot}")
         return
     where = f"at position {report.first_bad_position}" if report.first_bad_position is not None else "in the accounting"
     errors.print(f"[red]BROKEN[/red] {where}: {report.problem}")

@@ -160,6 +160,10 @@ class VerifyReport:
     head_hash: str
     first_bad_position: int | None = None
     problem: str | None = None
+    # The highest head the witness (warehouse/witness.py) vouches for, when it was checked.
+    witnessed_position: int | None = None
+    # What was found about the published snapshot, when it was checked.
+    snapshot: str | None = None
 
 
 class StoreError(RuntimeError):
@@ -324,8 +328,19 @@ class EventStore:
             )
 
     def verify(self) -> VerifyReport:
+        """The live log (chain, accounting, witnessed heads), then the published snapshot."""
+        from dataclasses import replace
+
+        from warehouse.witness import read_witness, verify_snapshot, verify_with_witness
+
         with self.reader() as con:
-            return verify(con)
+            report = verify_with_witness(con, self.home)
+        if not report.ok:
+            return report
+        snapshot_ok, snapshot = verify_snapshot(self.home, read_witness(self.home))
+        if not snapshot_ok:
+            return replace(report, ok=False, problem=snapshot, snapshot=snapshot)
+        return replace(report, snapshot=snapshot)
 
 
 def _validated_chunks(
