@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import json
 import os
 import sys
@@ -96,7 +97,7 @@ def run(
     console.print(f"events.log holds {total} events; snapshot for analysts: {resolved.snapshot_db}")
 
 
-def _ingest_with_source(store: EventStore, source: str, locations: list[str]) -> list[CountsRow]:
+def _ingest_with_source(store: EventStore, source: str, locations: list[str]) -> tuple[list[CountsRow], int]:
     """A file or URL in a registered source's own layout, through that source's mapping."""
     from pipelines.sources import epoch
     from pipelines.sources.http import FetchError
@@ -107,29 +108,55 @@ def _ingest_with_source(store: EventStore, source: str, locations: list[str]) ->
         raise typer.BadParameter(f"unknown source {source!r}; sources with their own layout: {', '.join(layouts)}")
     ingest_location, failures = layouts[source]
     rows = []
+    exit_code = 0
     for location in locations:
         try:
             # The source's fetch limits (timeout, attempts, size, deadline, redirects) from sources.toml.
             policy = load_registry(store.home).get(source).fetch.policy()
             result = ingest_location(store, location, policy=policy)
         except (*failures, RegistryError) as exc:
-            errors.print(f"[red]error:[/red] {source}: {exc}; nothing was appended")
-            raise typer.Exit(2) from None
+            # Each location is its own batch: the ones before it stay committed (and are published).
+            errors.print(f"[red]error:[/red] {source}: {exc}; nothing from {location} was appended")
+            exit_code = 2
+            continue
         if result is None:
             console.print(f"{location}: unchanged since the last fetch (HTTP 304); nothing to ingest")
             continue
         rows.append(_counts_row(location, result))
-    return rows
+    return rows, exit_code
 
 
-def _ingest_files(store: EventStore, paths: list[Path]) -> list[CountsRow]:
-    rows = []
+# Exit codes (README, "The CLI"): 1 a check failed, 2 an input (or the warehouse) cannot be
+# read, 3 the warehouse is busy, 4 the disk is full.
+EXIT_UNREADABLE = 2
+EXIT_DISK_FULL = 4
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC/EDQUOT, from Python's own writes or DuckDB's (which only say it in words)."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(exc, duckdb.Error) and ("No space left on device" in str(exc) or "Disk quota exceeded" in str(exc))
+
+
+def _ingest_files(store: EventStore, paths: list[Path]) -> tuple[list[CountsRow], int]:
+    """Each file is its own batch (all of it or none of it): report every file as it went,
+    so what was committed before a bad file is said, kept and published. Returns the
+    rows of the files appended and the exit code (0, or the worst failure)."""
+    rows: list[CountsRow] = []
+    exit_code = 0
     for path in paths:
         try:
             result = store.append_file(path, source=f"file:{path.name}", default_source="analyst")
         except UnreadableInput as exc:
-            errors.print(f"[red]error:[/red] {exc}; nothing was appended")
-            raise typer.Exit(2) from None
+            errors.print(f"[red]error:[/red] {exc}; nothing from {path} was appended")
+            exit_code = max(exit_code, EXIT_UNREADABLE)
+            continue
+        except (OSError, duckdb.Error) as exc:
+            if not _is_disk_full(exc):
+                raise
+            errors.print(f"[red]disk full:[/red] {path}: {exc}; nothing from it was appended (its batch rolled back)")
+            return rows, EXIT_DISK_FULL  # every later file would fail alike
         rows.append(_counts_row(str(path), result))
         if result.quarantined:
             with store.reader() as con:
@@ -138,7 +165,7 @@ def _ingest_files(store: EventStore, paths: list[Path]) -> list[CountsRow]:
                     [result.run_id],
                 ).fetchall():
                     errors.print(f"[yellow]quarantined[/yellow] {ref}: {reason}")
-    return rows
+    return rows, exit_code
 
 
 @app.command()
@@ -154,14 +181,30 @@ def ingest(
     duplicate / quarantined per input. Exit 0 even when records were quarantined; 2 when an input
     cannot be read at all (and then nothing from it is appended)."""
     store = EventStore(_home(home))
+    exit_code = 0
     if source is None:
-        rows = _ingest_files(store, [Path(p) for p in inputs])
+        rows, exit_code = _ingest_files(store, [Path(p) for p in inputs])
     else:
-        rows = _ingest_with_source(store, source, inputs)
-    console.print(_counts_table("airace ingest" + (f" --source {source}" if source else ""), rows))
-    if not no_refresh:
-        _, published = refresh(store)
+        rows, exit_code = _ingest_with_source(store, source, inputs)
+    # Nothing to show or publish only when every input failed.
+    something = bool(rows) or exit_code == 0
+    if something:
+        console.print(_counts_table("airace ingest" + (f" --source {source}" if source else ""), rows))
+    if something and not no_refresh:
+        # Whatever was committed is published, even when a later input failed.
+        try:
+            _, published = refresh(store)
+        except (OSError, duckdb.Error) as exc:
+            if not _is_disk_full(exc):
+                raise
+            errors.print(
+                f"[red]disk full:[/red] the files listed above are committed to the live log, but the snapshot "
+                f"could not be republished ({exc}); run `airace run` once there is space"
+            )
+            raise typer.Exit(EXIT_DISK_FULL) from None
         console.print(f"snapshot republished: {published.path} ({published.events} events)")
+    if exit_code:
+        raise typer.Exit(exit_code)
 
 
 def _csv_cell(value) -> str:
@@ -285,6 +328,14 @@ def main() -> None:
     except WarehouseBusy as exc:
         errors.print(f"[red]busy:[/red] {exc}")
         sys.exit(3)
+    except (OSError, duckdb.Error) as exc:
+        if not _is_disk_full(exc):
+            raise
+        errors.print(
+            f"[red]disk full:[/red] {exc}; what was being written was rolled back "
+            "(read-only commands, verify and sql, still work)"
+        )
+        sys.exit(EXIT_DISK_FULL)
 
 
 if __name__ == "__main__":
