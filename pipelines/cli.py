@@ -21,7 +21,17 @@ from warehouse.build import refresh
 from warehouse.lock import WarehouseBusy
 from warehouse.readers import UnreadableInput
 from warehouse.store import StoreError
-from warehouse.timetravel import open_as_of, open_snapshot, parse_as_of
+from warehouse.timetravel import (
+    DEFAULT_SQL_MEMORY_LIMIT,
+    DEFAULT_SQL_TIMEOUT_S,
+    QueryLimits,
+    QueryTimeout,
+    explain_limit,
+    open_as_of,
+    open_snapshot,
+    parse_as_of,
+    time_limit,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="airace: an event-sourced database of the AI race.")
 console = Console()
@@ -233,15 +243,21 @@ def _print_frame(frame, output_format: str) -> None:
         results_console.print(table)
 
 
-def _run_query(con: duckdb.DuckDBPyConnection, query: str, output_format: str) -> bool:
+def _run_query(con: duckdb.DuckDBPyConnection, query: str, output_format: str, limits: QueryLimits) -> bool:
     try:
-        relation = con.sql(query)
-        if relation is not None:
-            _print_frame(relation.pl(), output_format)
-        return True
-    except duckdb.Error as exc:
+        # Planning and fetching both run under the time limit; printing does not.
+        with time_limit(con, limits):
+            relation = con.sql(query)
+            frame = relation.pl() if relation is not None else None
+    except QueryTimeout as exc:
         errors.print(f"[red]error:[/red] {exc}")
         return False
+    except duckdb.Error as exc:
+        errors.print(f"[red]error:[/red] {explain_limit(exc, limits)}")
+        return False
+    if frame is not None:
+        _print_frame(frame, output_format)
+    return True
 
 
 @app.command()
@@ -252,14 +268,21 @@ def sql(
         str | None, typer.Option("--as-of", help="Answer as the warehouse knew it at this date/time (record time).")
     ] = None,
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help=f"Seconds a statement may run (default $AIRACE_SQL_TIMEOUT_S, else {DEFAULT_SQL_TIMEOUT_S:g}).")
+    ] = None,
+    memory_limit: Annotated[
+        str | None, typer.Option("--memory-limit", help=f"DuckDB memory cap, e.g. 2GB (default $AIRACE_SQL_MEMORY_LIMIT, else {DEFAULT_SQL_MEMORY_LIMIT}).")
+    ] = None,
 ) -> None:
-    """Query the published snapshot (read-only)."""
+    """Query the published snapshot (read-only), within a time and a memory limit."""
     resolved = _home(home)
     try:
-        opener = open_as_of(resolved, _parse_as_of(as_of)) if as_of else open_snapshot(resolved)
+        limits = QueryLimits.resolve(timeout, memory_limit)
+        opener = open_as_of(resolved, _parse_as_of(as_of), limits) if as_of else open_snapshot(resolved, limits)
         with opener as con:
             if query is not None:
-                if not _run_query(con, query, output_format):
+                if not _run_query(con, query, output_format, limits):
                     raise typer.Exit(1)
                 return
             console.print("airace sql: the published snapshot, read-only. End with Ctrl-D or .quit")
@@ -271,10 +294,16 @@ def sql(
                 if line in {".quit", ".exit", "quit", "exit"}:
                     break
                 if line:
-                    _run_query(con, line, output_format)
+                    _run_query(con, line, output_format, limits)
+    except QueryTimeout as exc:  # rebuilding the warehouse as of --as-of took too long
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
     except StoreError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+    except duckdb.Error as exc:  # e.g. the --as-of rebuild ran out of the memory cap
+        errors.print(f"[red]error:[/red] {explain_limit(exc, limits)}")
+        raise typer.Exit(1) from None
 
 
 def _parse_as_of(text: str) -> dt.datetime:
