@@ -189,9 +189,9 @@ def ingest(
 ) -> None:
     """Append events from JSONL/CSV files (or a registered source's layout); prints read / appended /
     duplicate / quarantined per input. Exit 0 even when records were quarantined; 2 when an input
-    cannot be read at all (and then nothing from it is appended)."""
+    cannot be read at all (nothing from it is appended; the others are, and are published); 4 when
+    the disk is full."""
     store = EventStore(_home(home))
-    exit_code = 0
     if source is None:
         rows, exit_code = _ingest_files(store, [Path(p) for p in inputs])
     else:

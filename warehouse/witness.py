@@ -174,7 +174,10 @@ def verify_snapshot(home: WarehouseHome, heads: list[WitnessedHead]) -> tuple[bo
     if not path.exists():
         return True, "no published snapshot yet"
     if not heads:
-        return False, f"the snapshot {path.name} was never witnessed ({home.witness_file.name} is missing or empty)"
+        return False, (
+            f"the snapshot {path.name} was never witnessed ({home.witness_file.name} is missing or empty; "
+            "a snapshot published before witnessing existed is witnessed by the next `airace run`)"
+        )
     if file_sha256(path) in {head.snapshot_sha256 for head in heads}:
         return True, f"the snapshot {path.name} is a witnessed publication"
     # Not byte for byte any published file: say what is wrong with it, as precisely as we can.
