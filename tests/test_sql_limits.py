@@ -38,7 +38,7 @@ def _sql(*args: str, home, cwd: Path | None = None) -> subprocess.CompletedProce
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [BIN / "airace", "sql", "--home", str(home.root), *args],
-        cwd=cwd or REPO, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=cwd or REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
 
 

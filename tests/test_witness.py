@@ -158,3 +158,31 @@ def test_the_export_manifest_carries_the_witnessed_head(published, tmp_path):
     last = json.loads(published.home.witness_file.read_text().splitlines()[-1])
     assert manifest["head_position"] == 30
     assert manifest["witnessed"] == last and manifest["witnessed"]["hash"] == manifest["head_hash"]
+
+
+def test_the_dagster_build_witnesses_its_snapshot_and_refuses_a_rewritten_log(home):
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.defs.jobs import BUILD_JOB_NAME
+    from pipelines.defs.warehouse.assets import CHAIN_CHECK
+
+    job = defs().resolve_job_def(BUILD_JOB_NAME)
+    first = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert first.success
+    metadata = first.asset_materializations_for_node("snapshot")[0].metadata
+    witnessed = json.loads(home.witness_file.read_text().splitlines()[-1])
+    assert metadata["head_position"].value == witnessed["position"] > 1000
+    assert metadata["head_hash"].value == witnessed["hash"]
+    assert metadata["snapshot_sha256"].value == witnessed["snapshot_sha256"]
+
+    _rewrite_chain_from(home.live_db, 42)
+    snapshot_before = home.snapshot_db.read_bytes()
+    second = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not second.success
+    [chain_check] = [
+        e.event_specific_data for e in second.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == CHAIN_CHECK
+    ]
+    assert not chain_check.passed and chain_check.metadata["first_bad_position"].value == 42
+    assert home.snapshot_db.read_bytes() == snapshot_before

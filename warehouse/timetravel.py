@@ -53,9 +53,19 @@ class QueryTimeout(StoreError):
 @contextmanager
 def time_limit(con: duckdb.DuckDBPyConnection, limits: QueryLimits) -> Iterator[None]:
     """Interrupt whatever `con` runs inside this block once `limits.timeout_s` have passed."""
-    timer = threading.Timer(limits.timeout_s, con.interrupt)
-    timer.daemon = True
-    timer.start()
+    done = threading.Event()
+
+    def watchdog() -> None:
+        if done.wait(limits.timeout_s):
+            return
+        # Again and again until the block ends: an interrupt that lands between two
+        # statements, or before a slow-starting one begins executing, is lost.
+        while not done.is_set():
+            con.interrupt()
+            done.wait(0.1)
+
+    thread = threading.Thread(target=watchdog, name="airace-sql-timeout", daemon=True)
+    thread.start()
     try:
         yield
     except duckdb.InterruptException:
@@ -63,7 +73,8 @@ def time_limit(con: duckdb.DuckDBPyConnection, limits: QueryLimits) -> Iterator[
             f"the query was stopped after {limits.timeout_s:g}s (the limit: --timeout or AIRACE_SQL_TIMEOUT_S)"
         ) from None
     finally:
-        timer.cancel()
+        done.set()
+        thread.join()
 
 
 def explain_limit(exc: duckdb.Error, limits: QueryLimits) -> str:
