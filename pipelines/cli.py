@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import json
 import os
 import sys
@@ -20,7 +21,17 @@ from warehouse.build import refresh
 from warehouse.lock import WarehouseBusy
 from warehouse.readers import UnreadableInput
 from warehouse.store import StoreError
-from warehouse.timetravel import open_as_of, open_snapshot, parse_as_of
+from warehouse.timetravel import (
+    DEFAULT_SQL_MEMORY_LIMIT,
+    DEFAULT_SQL_TIMEOUT_S,
+    QueryLimits,
+    QueryTimeout,
+    explain_limit,
+    open_as_of,
+    open_snapshot,
+    parse_as_of,
+    time_limit,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="airace: an event-sourced database of the AI race.")
 console = Console()
@@ -96,7 +107,7 @@ def run(
     console.print(f"events.log holds {total} events; snapshot for analysts: {resolved.snapshot_db}")
 
 
-def _ingest_with_source(store: EventStore, source: str, locations: list[str]) -> list[CountsRow]:
+def _ingest_with_source(store: EventStore, source: str, locations: list[str]) -> tuple[list[CountsRow], int]:
     """A file or URL in a registered source's own layout, through that source's mapping."""
     from pipelines.sources import epoch
     from pipelines.sources.http import FetchError
@@ -107,29 +118,55 @@ def _ingest_with_source(store: EventStore, source: str, locations: list[str]) ->
         raise typer.BadParameter(f"unknown source {source!r}; sources with their own layout: {', '.join(layouts)}")
     ingest_location, failures = layouts[source]
     rows = []
+    exit_code = 0
     for location in locations:
         try:
             # The source's fetch limits (timeout, attempts, size, deadline, redirects) from sources.toml.
             policy = load_registry(store.home).get(source).fetch.policy()
             result = ingest_location(store, location, policy=policy)
         except (*failures, RegistryError) as exc:
-            errors.print(f"[red]error:[/red] {source}: {exc}; nothing was appended")
-            raise typer.Exit(2) from None
+            # Each location is its own batch: the ones before it stay committed (and are published).
+            errors.print(f"[red]error:[/red] {source}: {exc}; nothing from {location} was appended")
+            exit_code = 2
+            continue
         if result is None:
             console.print(f"{location}: unchanged since the last fetch (HTTP 304); nothing to ingest")
             continue
         rows.append(_counts_row(location, result))
-    return rows
+    return rows, exit_code
 
 
-def _ingest_files(store: EventStore, paths: list[Path]) -> list[CountsRow]:
-    rows = []
+# Exit codes (README, "The CLI"): 1 a check failed, 2 an input (or the warehouse) cannot be
+# read, 3 the warehouse is busy, 4 the disk is full.
+EXIT_UNREADABLE = 2
+EXIT_DISK_FULL = 4
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC/EDQUOT, from Python's own writes or DuckDB's (which only say it in words)."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(exc, duckdb.Error) and ("No space left on device" in str(exc) or "Disk quota exceeded" in str(exc))
+
+
+def _ingest_files(store: EventStore, paths: list[Path]) -> tuple[list[CountsRow], int]:
+    """Each file is its own batch (all of it or none of it): report every file as it went,
+    so what was committed before a bad file is said, kept and published. Returns the
+    rows of the files appended and the exit code (0, or the worst failure)."""
+    rows: list[CountsRow] = []
+    exit_code = 0
     for path in paths:
         try:
             result = store.append_file(path, source=f"file:{path.name}", default_source="analyst")
         except UnreadableInput as exc:
-            errors.print(f"[red]error:[/red] {exc}; nothing was appended")
-            raise typer.Exit(2) from None
+            errors.print(f"[red]error:[/red] {exc}; nothing from {path} was appended")
+            exit_code = max(exit_code, EXIT_UNREADABLE)
+            continue
+        except (OSError, duckdb.Error) as exc:
+            if not _is_disk_full(exc):
+                raise
+            errors.print(f"[red]disk full:[/red] {path}: {exc}; nothing from it was appended (its batch rolled back)")
+            return rows, EXIT_DISK_FULL  # every later file would fail alike
         rows.append(_counts_row(str(path), result))
         if result.quarantined:
             with store.reader() as con:
@@ -138,7 +175,7 @@ def _ingest_files(store: EventStore, paths: list[Path]) -> list[CountsRow]:
                     [result.run_id],
                 ).fetchall():
                     errors.print(f"[yellow]quarantined[/yellow] {ref}: {reason}")
-    return rows
+    return rows, exit_code
 
 
 @app.command()
@@ -152,16 +189,32 @@ def ingest(
 ) -> None:
     """Append events from JSONL/CSV files (or a registered source's layout); prints read / appended /
     duplicate / quarantined per input. Exit 0 even when records were quarantined; 2 when an input
-    cannot be read at all (and then nothing from it is appended)."""
+    cannot be read at all (nothing from it is appended; the others are, and are published); 4 when
+    the disk is full."""
     store = EventStore(_home(home))
     if source is None:
-        rows = _ingest_files(store, [Path(p) for p in inputs])
+        rows, exit_code = _ingest_files(store, [Path(p) for p in inputs])
     else:
-        rows = _ingest_with_source(store, source, inputs)
-    console.print(_counts_table("airace ingest" + (f" --source {source}" if source else ""), rows))
-    if not no_refresh:
-        _, published = refresh(store)
+        rows, exit_code = _ingest_with_source(store, source, inputs)
+    # Nothing to show or publish only when every input failed.
+    something = bool(rows) or exit_code == 0
+    if something:
+        console.print(_counts_table("airace ingest" + (f" --source {source}" if source else ""), rows))
+    if something and not no_refresh:
+        # Whatever was committed is published, even when a later input failed.
+        try:
+            _, published = refresh(store)
+        except (OSError, duckdb.Error) as exc:
+            if not _is_disk_full(exc):
+                raise
+            errors.print(
+                f"[red]disk full:[/red] the files listed above are committed to the live log, but the snapshot "
+                f"could not be republished ({exc}); run `airace run` once there is space"
+            )
+            raise typer.Exit(EXIT_DISK_FULL) from None
         console.print(f"snapshot republished: {published.path} ({published.events} events)")
+    if exit_code:
+        raise typer.Exit(exit_code)
 
 
 def _csv_cell(value) -> str:
@@ -190,15 +243,21 @@ def _print_frame(frame, output_format: str) -> None:
         results_console.print(table)
 
 
-def _run_query(con: duckdb.DuckDBPyConnection, query: str, output_format: str) -> bool:
+def _run_query(con: duckdb.DuckDBPyConnection, query: str, output_format: str, limits: QueryLimits) -> bool:
     try:
-        relation = con.sql(query)
-        if relation is not None:
-            _print_frame(relation.pl(), output_format)
-        return True
-    except duckdb.Error as exc:
+        # Planning and fetching both run under the time limit; printing does not.
+        with time_limit(con, limits):
+            relation = con.sql(query)
+            frame = relation.pl() if relation is not None else None
+    except QueryTimeout as exc:
         errors.print(f"[red]error:[/red] {exc}")
         return False
+    except duckdb.Error as exc:
+        errors.print(f"[red]error:[/red] {explain_limit(exc, limits)}")
+        return False
+    if frame is not None:
+        _print_frame(frame, output_format)
+    return True
 
 
 @app.command()
@@ -209,14 +268,21 @@ def sql(
         str | None, typer.Option("--as-of", help="Answer as the warehouse knew it at this date/time (record time).")
     ] = None,
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help=f"Seconds a statement may run (default $AIRACE_SQL_TIMEOUT_S, else {DEFAULT_SQL_TIMEOUT_S:g}).")
+    ] = None,
+    memory_limit: Annotated[
+        str | None, typer.Option("--memory-limit", help=f"DuckDB memory cap, e.g. 2GB (default $AIRACE_SQL_MEMORY_LIMIT, else {DEFAULT_SQL_MEMORY_LIMIT}).")
+    ] = None,
 ) -> None:
-    """Query the published snapshot (read-only)."""
+    """Query the published snapshot (read-only), within a time and a memory limit."""
     resolved = _home(home)
     try:
-        opener = open_as_of(resolved, _parse_as_of(as_of)) if as_of else open_snapshot(resolved)
+        limits = QueryLimits.resolve(timeout, memory_limit)
+        opener = open_as_of(resolved, _parse_as_of(as_of), limits) if as_of else open_snapshot(resolved, limits)
         with opener as con:
             if query is not None:
-                if not _run_query(con, query, output_format):
+                if not _run_query(con, query, output_format, limits):
                     raise typer.Exit(1)
                 return
             console.print("airace sql: the published snapshot, read-only. End with Ctrl-D or .quit")
@@ -228,10 +294,16 @@ def sql(
                 if line in {".quit", ".exit", "quit", "exit"}:
                     break
                 if line:
-                    _run_query(con, line, output_format)
+                    _run_query(con, line, output_format, limits)
+    except QueryTimeout as exc:  # rebuilding the warehouse as of --as-of took too long
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
     except StoreError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+    except duckdb.Error as exc:  # e.g. the --as-of rebuild ran out of the memory cap
+        errors.print(f"[red]error:[/red] {explain_limit(exc, limits)}")
+        raise typer.Exit(1) from None
 
 
 def _parse_as_of(text: str) -> dt.datetime:
@@ -252,6 +324,12 @@ def verify(home: HomeOption = None) -> None:
         raise typer.Exit(2) from None
     if report.ok:
         console.print(f"OK: {report.events} events, the chain verifies; head hash {report.head_hash}")
+        witnessed = (
+            f"the log holds every witnessed head (up to position {report.witnessed_position})"
+            if report.witnessed_position is not None
+            else "no head witnessed yet (nothing published)"
+        )
+        console.print(f"{witnessed}; {report.snapshot}")
         return
     where = f"at position {report.first_bad_position}" if report.first_bad_position is not None else "in the accounting"
     errors.print(f"[red]BROKEN[/red] {where}: {report.problem}")
@@ -279,6 +357,14 @@ def main() -> None:
     except WarehouseBusy as exc:
         errors.print(f"[red]busy:[/red] {exc}")
         sys.exit(3)
+    except (OSError, duckdb.Error) as exc:
+        if not _is_disk_full(exc):
+            raise
+        errors.print(
+            f"[red]disk full:[/red] {exc}; what was being written was rolled back "
+            "(read-only commands, verify and sql, still work)"
+        )
+        sys.exit(EXIT_DISK_FULL)
 
 
 if __name__ == "__main__":

@@ -331,13 +331,29 @@ def _unstorable_text(event: NewEvent) -> str | None:
     return None
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names a key twice: which value was meant is unknowable."""
+
+
+def _unambiguous_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads would keep the last value silently (and DuckDB too): refuse instead.
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise DuplicateKey(f"the key {storable(repr(twice))[:200]} appears more than once in one object")
+    return record
+
+
 def parse_record(
     raw: Any, *, record_ref: str, default_source: str | None = None
 ) -> NewEvent | Rejection:
     """Turn one raw record into a `NewEvent`, or a `Rejection` saying why not."""
     raw_text = raw_record_text(raw)
     try:
-        record = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+        record = json.loads(raw, object_pairs_hook=_unambiguous_object) if isinstance(raw, (str, bytes)) else raw
+    except DuplicateKey as exc:
+        return Rejection(record_ref=record_ref, reason=f"ambiguous JSON: {exc}", raw=raw_text)
     except RecursionError:
         return Rejection(record_ref=record_ref, reason="not valid JSON: nested too deeply", raw=raw_text)
     except ValueError as exc:  # JSONDecodeError, bad UTF-8, an integer of thousands of digits

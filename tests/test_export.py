@@ -49,7 +49,7 @@ def template(tmp_path_factory) -> WarehouseHome:
 
 @pytest.fixture
 def published(store, template):
-    for name in (template.live_db.name, template.snapshot_db.name):
+    for name in (template.live_db.name, template.snapshot_db.name, template.witness_file.name):
         shutil.copyfile(template.root / name, store.home.root / name)
     return store
 

@@ -80,7 +80,7 @@ def template(tmp_path_factory) -> WarehouseHome:
 @pytest.fixture
 def good_snapshot(store, template) -> str:
     """The template's closed files copied into this test's home; returns the snapshot's sha256."""
-    for path in (template.live_db, template.snapshot_db):
+    for path in (template.live_db, template.snapshot_db, template.witness_file):
         shutil.copyfile(path, store.home.root / path.name)
     return _sha(store.home.snapshot_db)
 

@@ -37,6 +37,7 @@ import duckdb
 from warehouse.home import WarehouseHome
 from warehouse.snapshot import fsync_path
 from warehouse.store import StoreError
+from warehouse.witness import read_witness
 
 MANIFEST = "_airace_export.json"
 COMPRESSION = "zstd"
@@ -107,6 +108,11 @@ def _snapshot_connection(home: WarehouseHome) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _witnessed(home: WarehouseHome, position: int, head: str) -> dict | None:
+    matching = [h for h in read_witness(home) if (h.position, h.hash) == (position, head)]
+    return matching[-1].as_json() if matching else None
+
+
 def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path, partition_by: str | None = None) -> None:
     options = f"format parquet, compression {COMPRESSION}"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -172,8 +178,8 @@ def export_parquet(home: WarehouseHome, dest: str | os.PathLike[str]) -> ExportR
     con = _snapshot_connection(home)
     try:
         built.mkdir()
-        count, head, months = con.execute(
-            """select count(*), coalesce(arg_max(hash, position), ''),
+        count, head, position, months = con.execute(
+            """select count(*), coalesce(arg_max(hash, position), ''), coalesce(max(position), 0),
                       count(distinct strftime(occurred_at, '%Y-%m'))
                from snapshot.events.log"""
         ).fetchall()[0]
@@ -211,6 +217,10 @@ def export_parquet(home: WarehouseHome, dest: str | os.PathLike[str]) -> ExportR
                     "snapshot": str(home.snapshot_db),
                     "events": count,
                     "head_hash": head,
+                    "head_position": position,
+                    # The witness's entry for this head (warehouse/witness.py), when it has one:
+                    # a consumer of the lake can check it against a copy of the witness.
+                    "witnessed": _witnessed(home, position, head),
                     "compression": COMPRESSION,
                     "log_partitioning": f"{PARTITION_COLUMN}=YYYY-MM of occurred_at",
                     "tables": tables,

@@ -32,6 +32,11 @@ class WarehouseHome:
         return self.root / "airace.writer.lock"
 
     @property
+    def witness_file(self) -> Path:
+        # Every published head, append-only (warehouse/witness.py); copy it off-box to trust it.
+        return self.root / "airace-witness.jsonl"
+
+    @property
     def raw_dir(self) -> Path:
         return self.root / "raw"
 

@@ -52,8 +52,13 @@ def _write_holder(lock_path: Path, holder: dict) -> None:
     # record (it would then name "an unknown process" in its error).
     target = _holder_file(lock_path)
     scratch = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    scratch.write_text(json.dumps(holder))
-    os.replace(scratch, target)
+    try:
+        scratch.write_text(json.dumps(holder))
+        os.replace(scratch, target)
+    except OSError:
+        # A full (or read-only) disk: the record is a courtesy for error messages, the
+        # flock is the lock. Readers (verify, previews) must keep working without it.
+        scratch.unlink(missing_ok=True)
 
 
 def _lock_for(lock_path: Path) -> FileLock:
@@ -90,8 +95,5 @@ def writer_lock(lock_path: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S, purpos
     finally:
         if outermost:
             # Cleared while still held, so no later holder's record is erased.
-            try:
-                _write_holder(lock_path, {})
-            except OSError:
-                pass
+            _write_holder(lock_path, {})
         lock.release()

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from schemas.events import _unambiguous_object
 from warehouse.store import RawRecord
 
 MAX_FIELD_BYTES = 10 * 1024 * 1024
@@ -59,6 +60,13 @@ def read_jsonl(path: Path) -> Iterator[RawRecord]:
         raise UnreadableInput(f"{path}: cannot read any record: the file {what} (expected JSON Lines)")
 
 
+def _refuse_twice(payload: dict[str, Any], more: dict[str, Any]) -> None:
+    # A `payload.x` column beside a `payload` cell that also holds x: which one was meant?
+    both = sorted(set(payload) & set(more))
+    if both:
+        raise ValueError(f"payload field(s) {', '.join(map(repr, both))} given twice (a payload.<field> column and the payload cell)")
+
+
 def _csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
     """Envelope columns as they are; `payload` as JSON text or `payload.<field>` columns."""
     record: dict[str, Any] = {}
@@ -67,14 +75,16 @@ def _csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
         if column is None or value is None or value == "":
             continue
         if column == "payload":
-            cell = json.loads(value)
+            cell = json.loads(value, object_pairs_hook=_unambiguous_object)
             if not isinstance(cell, dict):
                 # dict.update would take a list of pairs silently and crash on anything else.
                 raise ValueError(f"the payload cell must be a JSON object, got {_json_kind(cell)}")
+            _refuse_twice(payload, cell)
             payload.update(cell)
         elif column.startswith("payload."):
             field = column.removeprefix("payload.")
-            payload[field] = json.loads(value) if value[:1] in "[{" else value
+            _refuse_twice(payload, {field: None})
+            payload[field] = json.loads(value, object_pairs_hook=_unambiguous_object) if value[:1] in "[{" else value
         elif column == "schema_version":
             record[column] = int(value)
         else:
@@ -125,6 +135,10 @@ def read_event_csv(path: Path) -> Iterator[RawRecord]:
         raise UnreadableInput(f"{path}: line {reader.line_num}: not a readable CSV header: {exc}") from None
     if not header or "event_type" not in header:
         raise UnreadableInput(f"{path}: cannot read any record: no header with an event_type column")
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        # csv.DictReader would keep the last column of a name silently; no row can be read unambiguously.
+        raise UnreadableInput(f"{path}: cannot read any record: the header names a column more than once: {', '.join(map(repr, twice))}")
     rows = 0
     number = 1
     while True:

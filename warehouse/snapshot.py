@@ -25,7 +25,8 @@ import duckdb
 
 from warehouse.home import WarehouseHome
 from warehouse.lock import DEFAULT_TIMEOUT_S, writer_lock
-from warehouse.store import StoreError, connect, verify
+from warehouse.store import GENESIS_HASH, StoreError, connect, verify
+from warehouse.witness import WitnessedHead, WitnessError, check_log, file_sha256, read_witness, record_head
 
 STAGING_SUFFIX = ".publishing"
 
@@ -36,6 +37,8 @@ class PublishedSnapshot:
     events: int
     head_hash: str
     bytes: int
+    # The head as written to the witness (warehouse/witness.py).
+    witnessed: WitnessedHead | None = None
 
 
 def fsync_path(path: Path) -> None:
@@ -89,6 +92,22 @@ def _check_copy(staging: Path, expected: tuple[int, str, dict[str, int]]) -> Non
         raise StoreError(f"not publishing: the log does not verify at {where}: {report.problem}")
 
 
+def _check_witness(staging: Path, home: WarehouseHome) -> None:
+    """A log that no longer holds every witnessed head was rewritten or cut: never publish it
+    (publishing would also witness the rewritten head and so launder it)."""
+    try:
+        heads = read_witness(home)
+    except WitnessError as exc:
+        raise StoreError(f"not publishing: {exc}") from None
+    con = connect(staging, read_only=True)
+    try:
+        broken = check_log(con, heads)
+    finally:
+        con.close()
+    if broken is not None:
+        raise StoreError(f"not publishing: the log disagrees with the witness at position {broken[0]}: {broken[1]}")
+
+
 def publish_snapshot(home: WarehouseHome, *, lock_timeout_s: float = DEFAULT_TIMEOUT_S) -> PublishedSnapshot:
     """Copy the live database to the snapshot path: temp name, check, fsync, rename."""
     if not home.live_db.exists():
@@ -110,7 +129,11 @@ def publish_snapshot(home: WarehouseHome, *, lock_timeout_s: float = DEFAULT_TIM
         try:
             shutil.copyfile(home.live_db, staging)
             _check_copy(staging, expected)
+            _check_witness(staging, home)
             fsync_path(staging)
+            # Witnessed before the rename: a crash in between leaves a witnessed head that the
+            # log still holds (harmless), never a published snapshot nobody vouches for.
+            witnessed = record_head(home, _head_position(staging), expected[1] or GENESIS_HASH, file_sha256(staging))
             # A WAL beside the snapshot (someone opened it read-write) belongs to the old
             # file; DuckDB would replay it into the new one.
             home.snapshot_db.with_name(home.snapshot_db.name + ".wal").unlink(missing_ok=True)
@@ -119,4 +142,12 @@ def publish_snapshot(home: WarehouseHome, *, lock_timeout_s: float = DEFAULT_TIM
             fsync_path(home.snapshot_db.parent)
         finally:
             staging.unlink(missing_ok=True)
-    return PublishedSnapshot(home.snapshot_db, expected[0], expected[1], home.snapshot_db.stat().st_size)
+    return PublishedSnapshot(home.snapshot_db, expected[0], expected[1], home.snapshot_db.stat().st_size, witnessed)
+
+
+def _head_position(path: Path) -> int:
+    con = connect(path, read_only=True)
+    try:
+        return con.execute("select coalesce(max(position), 0) from events.log").fetchall()[0][0]
+    finally:
+        con.close()

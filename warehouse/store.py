@@ -6,6 +6,7 @@ database read-only (or reads the published snapshot).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -21,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from schemas import NewEvent, Rejection, parse_record, upcast_payload
-from schemas.events import AMENDMENT_TYPES, raw_record_text
+from schemas.events import AMENDMENT_TYPES, raw_record_text, storable
 from warehouse.home import WarehouseHome
 from warehouse.lock import DEFAULT_TIMEOUT_S, writer_lock
 
@@ -160,6 +161,10 @@ class VerifyReport:
     head_hash: str
     first_bad_position: int | None = None
     problem: str | None = None
+    # The highest head the witness (warehouse/witness.py) vouches for, when it was checked.
+    witnessed_position: int | None = None
+    # What was found about the published snapshot, when it was checked.
+    snapshot: str | None = None
 
 
 class StoreError(RuntimeError):
@@ -324,8 +329,19 @@ class EventStore:
             )
 
     def verify(self) -> VerifyReport:
+        """The live log (chain, accounting, witnessed heads), then the published snapshot."""
+        from dataclasses import replace
+
+        from warehouse.witness import read_witness, verify_snapshot, verify_with_witness
+
         with self.reader() as con:
-            return verify(con)
+            report = verify_with_witness(con, self.home)
+        if not report.ok:
+            return report
+        snapshot_ok, snapshot = verify_snapshot(self.home, read_witness(self.home))
+        if not snapshot_ok:
+            return replace(report, ok=False, problem=snapshot, snapshot=snapshot)
+        return replace(report, snapshot=snapshot)
 
 
 def _validated_chunks(
@@ -540,6 +556,9 @@ def append_staged(
         )
         batch = Batch(con, run_id, source, recorded_at)
         staged = quarantine_invalid_amendments(batch, stage(batch))
+        if input_sha256 is None:
+            # (A snapshot's changed rows are turned into corrections by warehouse.reconcile first.)
+            staged = _quarantine_conflicts(batch, staged)
         # Narrow first (seq and position only): which staged rows become events - not in
         # the log, first occurrence in the batch - and their positions, in input order.
         con.execute(
@@ -590,6 +609,74 @@ def append_staged(
         con.execute("rollback")
         raise
     return result
+
+
+# Staged events whose event_id, given by their source_ref, is already taken - in the log,
+# or by an earlier record of this batch - with different facts. Deduplicating them would
+# drop the new facts without a word; they are conflicts.
+CONFLICTS_SQL = """
+with taken as (
+    select s.event_id, l.position, null::bigint as first_seq,
+           l.subject, l.occurred_at, l.occurred_precision, l.payload::varchar as payload
+    from events.log l join (select distinct event_id from staging where source_ref is not null) s using (event_id)
+    union all
+    select event_id, null, seq, subject, occurred_at, occurred_precision, payload::varchar
+    from (select s.*, row_number() over (partition by s.event_id order by s.seq) as nth
+          from staging s
+          anti join events.log l on l.event_id = s.event_id
+          where s.event_id in (select event_id from staging where source_ref is not null
+                               group by event_id having count(*) > 1))
+    where nth = 1
+)
+select s.seq, s.event_id, s.event_type, s.source, s.source_ref, s.source_url,
+       s.subject, s.occurred_at::varchar, s.occurred_precision, s.payload::varchar,
+       t.position, t.first_seq, t.subject, t.occurred_at::varchar, t.occurred_precision, t.payload
+from staging s join taken t using (event_id)
+where s.source_ref is not null and s.seq is distinct from t.first_seq
+  and (s.subject, s.occurred_at, s.occurred_precision, s.payload::varchar)
+      is distinct from (t.subject, t.occurred_at, t.occurred_precision, t.payload)
+order by s.seq
+"""
+
+
+def _differences(new: dict[str, Any], old: dict[str, Any]) -> list[str]:
+    """`field: old -> new` for every fact that differs (payload fields one by one)."""
+    changed = [f"{name}: {old[name]!r} -> {new[name]!r}" for name in ("subject", "occurred_at", "occurred_precision")
+               if new[name] != old[name]]
+    new_payload, old_payload = json.loads(new["payload"]), json.loads(old["payload"])
+    for name in sorted(set(new_payload) | set(old_payload)):
+        if new_payload.get(name) != old_payload.get(name):
+            changed.append(f"payload.{name}: {old_payload.get(name)!r} -> {new_payload.get(name)!r}")
+    return changed
+
+
+def _quarantine_conflicts(batch: Batch, staged: Staged) -> Staged:
+    """Move staged conflicts (CONFLICTS_SQL) to the quarantine, each with what differs and the
+    record as validated; the batch's counts then say quarantined, not duplicate."""
+    rows = batch.con.execute(CONFLICTS_SQL).fetchall()
+    if not rows:
+        return staged
+    rejections = []
+    fact_names = ("subject", "occurred_at", "occurred_precision", "payload")
+    for _seq, event_id, event_type, source, source_ref, source_url, *facts in rows:
+        new = dict(zip(fact_names, facts[:4], strict=True))
+        position = facts[4]
+        old = dict(zip(fact_names, facts[6:], strict=True))
+        where = f"logged at position {position}" if position is not None else "given earlier in this batch"
+        reason = (
+            f"conflict: source_ref {source_ref!r} of {source} already names event {event_id} ({where}) with other "
+            f"facts: {'; '.join(_differences(new, old))}. Not appended; a change to a logged event is an event.corrected"
+        )
+        record = {"event_type": event_type, "source": source, "source_ref": source_ref, "source_url": source_url,
+                  **{k: v for k, v in new.items() if k != "payload"}, "payload": json.loads(new["payload"])}
+        rejections.append(
+            Rejection(record_ref=f"source_ref {source_ref!r}", reason=storable(reason)[:4000], raw=json.dumps(record))
+        )
+    batch.quarantine(rejections)
+    batch.con.execute(
+        "delete from staging where seq in (select unnest(?::bigint[]))", [[row[0] for row in rows]]
+    )
+    return dataclasses.replace(staged, quarantined=staged.quarantined + len(rows))
 
 
 # The rows of a slice of the batch as they go into the log (without the hashes), from

@@ -6,7 +6,7 @@ from warehouse import charts
 from warehouse.build import rebuild
 from warehouse.projections import CORE_TABLES, MART_TABLES, Projection
 from warehouse.snapshot import publish_snapshot
-from warehouse.store import verify
+from warehouse.witness import verify_with_witness
 
 # Every source asset appends to the log; the log asset waits for all of them.
 SOURCE_ASSETS = [
@@ -49,8 +49,10 @@ def event_log(warehouse: WarehouseResource):
     SQL (read = appended + duplicate + quarantined per run). The chain check is
     blocking: a tampered or broken log stops projections, marts and the snapshot.
     """
-    with warehouse.store().reader() as con:
-        report = verify(con)
+    store = warehouse.store()
+    with store.reader() as con:
+        # The chain, the accounting and the witnessed heads: a rewritten log stops the build.
+        report = verify_with_witness(con, store.home)
         by_type = con.sql("select event_type, count(*) as events from events.log group by all order by 1").pl()
         quarantined = con.execute("select count(*) from events.quarantine").fetchall()[0][0]
     yield dg.MaterializeResult(
@@ -131,5 +133,15 @@ def analyst_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "events": dg.MetadataValue.int(published.events),
             "head_hash": dg.MetadataValue.text(published.head_hash),
             "bytes": dg.MetadataValue.int(published.bytes),
+            # The head as written to the witness (warehouse/witness.py): a copy outside both files.
+            **(
+                {
+                    "head_position": dg.MetadataValue.int(published.witnessed.position),
+                    "witnessed_at": dg.MetadataValue.text(published.witnessed.witnessed_at),
+                    "snapshot_sha256": dg.MetadataValue.text(published.witnessed.snapshot_sha256 or ""),
+                }
+                if published.witnessed
+                else {}
+            ),
         }
     )
