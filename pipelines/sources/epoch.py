@@ -249,14 +249,11 @@ MODELS = EpochTable(
 )
 
 
-def epoch_table(source_name: str) -> EpochTable:
-    """The table a registered Epoch source reads (registry kind epoch_csv)."""
+def epoch_tables() -> dict[str, EpochTable]:
+    """Every Epoch table airace reads, by its source name (registry kind epoch_csv)."""
     from pipelines.sources import epoch_eci
 
-    tables = {MODELS.source_name: MODELS, epoch_eci.CAPABILITIES.source_name: epoch_eci.CAPABILITIES}
-    if source_name not in tables:
-        raise SnapshotError(f"no Epoch table mapping for source {source_name!r} (known: {', '.join(tables)})")
-    return tables[source_name]
+    return {table.source_name: table for table in (MODELS, epoch_eci.CAPABILITIES)}
 
 
 def snapshot_records(data: bytes, table: EpochTable | None = None, *, seen_on: dt.date | None = None) -> Iterator[RawRecord]:

@@ -64,7 +64,8 @@ select v.event_id, v.index_name, v.model_version, v.model_name, v.display_name, 
        c.model_id,
        case when c.model_id is not null then 'linked by ' || c.rule
             when c.other_developer then 'unlinked: the model of that name has other developers'
-            else 'unlinked: no model of that name or version in core.models' end as link_rule
+            when v.model_name is null then 'unlinked: no model name, and no model of that version name in core.models'
+            else 'unlinked: no model of that name or version name in core.models' end as link_rule
 from versions v left join chosen c using (event_id);
 
 create or replace macro core.capability_scores_as_of(as_of) as table
