@@ -6,16 +6,32 @@
 -- a model whose developers share none with the version's is not a link. link_rule says
 -- which rule linked it, or why none did (core.capability_unlinked lists those).
 create or replace macro core.capability_scores_of(as_of, src) as table
+-- With src 'dirty', only the versions of the dirty events (their recomputed rows) and those
+-- marked 'capability_relink' (sql/refresh/capability_scores.sql).
 with scored as (
     select * from core.effective_events_in(as_of, src) where event_type = 'capability.scored'
+    union all
+    select * from projection_state.effective_events
+    where src = 'dirty' and getvariable('capability_relinks') and event_type = 'capability.scored'
+      and event_id in (select key from core.dirty_keys('capability_relink'))
+),
+mentions as (
+    select * from core.organization_mentions_in(as_of, src) where src <> 'dirty'
+    union all
+    select * from projection_state.recomputed_mentions where src = 'dirty'
+    union all
+    select * from projection_state.organization_mentions
+    where src = 'dirty' and getvariable('capability_relinks')
+      and event_id in (select key from core.dirty_keys('capability_relink'))
 ),
 developers as (
     select m.event_id, list(distinct m.org_id order by m.org_id) as organization_ids
-    from core.organization_mentions_in(as_of, src) m
+    from mentions m
     where m.event_type = 'capability.scored' and m.role = 'developer'
     group by m.event_id
 ),
-versions as (
+-- (materialized: read three times below, and each read would scan the events again)
+versions as materialized (
     select s.event_id, s.position,
            s.payload ->> 'index' as index_name,
            s.payload ->> 'model_version' as model_version,
@@ -33,15 +49,15 @@ versions as (
     from scored s left join developers d using (event_id)
 ),
 -- Each version's candidate models: by its model name first, then by its version name.
+names as (
+    select event_id, 1 as rank, 'model name' as via, core.model_key(model_name) as name_key
+    from versions where model_name is not null
+    union all
+    select event_id, 2, 'version name', core.model_key(model_version) from versions
+),
 candidates as (
-    select v.event_id, c.via, c.rank,
-           coalesce(a.model_id, core.model_key(c.name)) as model_id,
-           a.model_id is not null as by_alias
-    from versions v,
-         unnest([{'via': 'model name', 'rank': 1, 'name': v.model_name},
-                 {'via': 'version name', 'rank': 2, 'name': v.model_version}]) as t(c)
-    left join core.model_alias_registry a on a.alias_id = core.model_key(c.name)
-    where c.name is not null
+    select n.event_id, n.rank, n.via, coalesce(a.model_id, n.name_key) as model_id, a.model_id is not null as by_alias
+    from names n left join core.model_alias_registry a on a.alias_id = n.name_key
 ),
 matched as (
     select c.event_id, c.rank, c.via, c.by_alias, m.model_id,

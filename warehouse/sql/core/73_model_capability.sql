@@ -10,6 +10,8 @@ select s.index_name, s.model_id, m.model,
        count(*) as scored_versions
 from core.capability_scores_in(as_of, src) s join core.models_in(as_of, src) m using (model_id)
 where s.score is not null
+  -- (an incremental refresh: the models marked by sql/refresh/model_capability.sql)
+  and (src <> 'dirty' or s.model_id in (select key from core.dirty_keys('capability_model')))
 group by all;
 
 create or replace macro core.model_capability_as_of(as_of) as table
