@@ -23,12 +23,6 @@ create or replace macro core.slug(name) as
     coalesce(nullif(trim(regexp_replace(lower(strip_accents(trim(name))), '[^a-z0-9]+', '-', 'g'), '-'), ''),
              'u' || left(sha256(name), 12));
 
--- model_key: the normalized model name a model id is made of: the rule that gives a
--- model.launched event its subject `model:<key>` (schemas.events.slugify; core.models reads
--- the key from there). Every source that names a model links to core.models through this
--- macro and model_aliases.csv, never through a copy of the rule.
-create or replace macro core.model_key(name) as left(core.slug(name), 120);
-
 -- The last day a date of the given precision can stand for ("2025-09", month -> 2025-09-30).
 create or replace macro core.period_end(day, precision) as
     case precision when 'year' then (date_trunc('year', day) + interval 1 year - interval 1 day)::date

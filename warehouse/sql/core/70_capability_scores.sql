@@ -2,7 +2,8 @@
 -- ECI), corrections and retractions applied (an upstream re-fit corrects the row). A version
 -- without a score is kept (score NULL). Each version is linked to a model of core.models by
 -- the identity rule every source shares: its model name (else its version name) normalized
--- by core.model_key, through warehouse/reference/model_aliases.csv, to a model that exists;
+-- by core.model_key, through warehouse/reference/model_aliases.csv (as 30_models.sql keys
+-- launches: an alias scoped to an organization applies to that organization's versions), to a model that exists;
 -- a model whose developers share none with the version's is not a link. link_rule says
 -- which rule linked it, or why none did (core.capability_unlinked lists those).
 create or replace macro core.capability_scores_of(as_of, src) as table
@@ -48,16 +49,23 @@ versions as materialized (
            (s.payload ->> 'training_compute_flop')::double as training_compute_flop
     from scored s left join developers d using (event_id)
 ),
--- Each version's candidate models: by its model name first, then by its version name.
+-- Each version's candidate models: by its model name first, then by its version name; a
+-- name is keyed and aliased as core.model_launches keys a launch's (the identity rule of
+-- 30_models.sql: an alias for the version's own developer first, then one for anyone).
 names as (
-    select event_id, 1 as rank, 'model name' as via, core.model_key(model_name) as name_key
+    select event_id, 1 as rank, 'model name' as via, core.model_key(model_name) as name_key, organization_ids
     from versions where model_name is not null
     union all
-    select event_id, 2, 'version name', core.model_key(model_version) from versions
+    select event_id, 2, 'version name', core.model_key(model_version), organization_ids from versions
 ),
 candidates as (
-    select n.event_id, n.rank, n.via, coalesce(a.model_id, n.name_key) as model_id, a.model_id is not null as by_alias
-    from names n left join core.model_alias_registry a on a.alias_id = n.name_key
+    select n.event_id, n.rank, n.via,
+           coalesce(arg_min(a.model_id, (a.organization is null, a.organization)), n.name_key) as model_id,
+           count(a.model_id) > 0 as by_alias
+    from names n
+    left join projection_state.model_alias_keys a
+        on a.alias_key = n.name_key and (a.organization is null or list_contains(n.organization_ids, a.organization))
+    group by n.event_id, n.rank, n.via, n.name_key
 ),
 matched as (
     select c.event_id, c.rank, c.via, c.by_alias, m.model_id,

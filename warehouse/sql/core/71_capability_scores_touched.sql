@@ -7,7 +7,8 @@ create or replace macro core.capability_scores_relinked() as table
 select event_id from core.capability_scores where model_id in (select key from core.dirty_keys('model'))
 union
 select s.event_id
-from (select event_id, unnest([model_name, model_version]) as name from core.capability_scores
+from (select event_id, core.model_key(unnest([model_name, model_version])) as name_key from core.capability_scores
       where model_id is null or link_rule like 'linked by %version name') s
-left join core.model_alias_registry a on a.alias_id = core.model_key(s.name)
-where coalesce(a.model_id, core.model_key(s.name)) in (select key from core.dirty_keys('model'));
+left join projection_state.model_alias_keys a on a.alias_key = s.name_key
+where s.name_key in (select key from core.dirty_keys('model'))
+   or a.model_id in (select key from core.dirty_keys('model'));
