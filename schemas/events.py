@@ -218,6 +218,7 @@ def derive_subject(event: Event) -> str:
 # (tests/test_schemas.py checks every type has one).
 SUBJECT_PREFIXES: dict[str, str] = {
     "model.launched": "model",
+    "capability.scored": "capability",
     "product.released": "product",
     "allegation.made": "allegation",
     "allegation.updated": "allegation",
