@@ -144,7 +144,7 @@ def test_the_reference_replay_holds_every_kind_of_event(tmp_path):
     with store.reader() as con:
         types = {t for (t,) in con.execute("select distinct event_type from events.log").fetchall()}
     assert types == {
-        "model.launched", "capability.scored", "product.released", "allegation.made", "allegation.updated", "policy.changed",
+        "model.launched", "product.released", "allegation.made", "allegation.updated", "policy.changed",
         "event.corrected", "event.retracted",
     }
 

@@ -78,7 +78,6 @@ _TOPICS = ("safety", "chips", "copyright", "privacy", "frontier models", "deepfa
 # Capability-index rows (Epoch's ECI): versions of a model differ by effort, date stamp or host.
 _EFFORTS = ("_high", "_medium", "_low", "-2025-08-07", "-preview", "")
 _CONFIDENCE = ("Confident", "Likely", "Speculative", "Unknown", "Unverified")
-CAPABILITY_SHARE = 0.03  # of all events, as capability.scored
 _EPOCH = dt.date(2012, 1, 1)
 _SPAN_DAYS = (dt.date(2026, 6, 30) - _EPOCH).days
 
@@ -169,8 +168,6 @@ class EventGenerator:
         roll = rng.random()
         source = rng.choice(_SOURCES)
         keyed = rng.random() < 0.7
-        if 0.55 - CAPABILITY_SHARE <= roll < 0.55 and self.models:
-            return self.capability_record(recent=recent)
         if roll < 0.55 or (roll < 0.63 and not self.allegations) or (roll >= 0.90 and not self.targets):
             event_type = "model.launched"
             # A bounded universe: most launch events are further reports of a known model
