@@ -112,18 +112,19 @@ def _ingest_with_source(store: EventStore, source: str, locations: list[str]) ->
     from pipelines.sources import epoch
     from pipelines.sources.http import FetchError
     from pipelines.sources.registry import RegistryError, load_registry
+    from warehouse.reconcile import ReconcileError
 
-    layouts = {epoch.SOURCE_NAME: (epoch.ingest_location, (epoch.SnapshotError, FetchError))}
-    if source not in layouts:
-        raise typer.BadParameter(f"unknown source {source!r}; sources with their own layout: {', '.join(layouts)}")
-    ingest_location, failures = layouts[source]
+    tables = epoch.epoch_tables()
+    if source not in tables:
+        raise typer.BadParameter(f"unknown source {source!r}; sources with their own layout: {', '.join(tables)}")
+    failures = (epoch.SnapshotError, FetchError, ReconcileError)
     rows = []
     exit_code = 0
     for location in locations:
         try:
             # The source's fetch limits (timeout, attempts, size, deadline, redirects) from sources.toml.
             policy = load_registry(store.home).get(source).fetch.policy()
-            result = ingest_location(store, location, policy=policy)
+            result = epoch.ingest_location(store, location, policy=policy, table=tables[source])
         except (*failures, RegistryError) as exc:
             # Each location is its own batch: the ones before it stay committed (and are published).
             errors.print(f"[red]error:[/red] {source}: {exc}; nothing from {location} was appended")
@@ -183,7 +184,7 @@ def ingest(
     inputs: Annotated[list[str], typer.Argument(help="JSONL or CSV event files (with --source: files or URLs).")],
     home: HomeOption = None,
     source: Annotated[
-        str | None, typer.Option("--source", help="Read the inputs in this source's own layout, e.g. epoch-ai.")
+        str | None, typer.Option("--source", help="Read the inputs in this source's own layout: epoch-ai or epoch-eci.")
     ] = None,
     no_refresh: Annotated[bool, typer.Option("--no-refresh", help="Append only; skip projections and snapshot.")] = False,
 ) -> None:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from schemas.payloads import (
     AllegationMade,
     AllegationUpdated,
+    CapabilityScored,
     EventCorrected,
     EventRetracted,
     ModelLaunched,
@@ -131,6 +132,11 @@ class ModelLaunchedEvent(_Envelope):
     payload: ModelLaunched
 
 
+class CapabilityScoredEvent(_Envelope):
+    event_type: Literal["capability.scored"]
+    payload: CapabilityScored
+
+
 class ProductReleasedEvent(_Envelope):
     event_type: Literal["product.released"]
     payload: ProductReleased
@@ -170,6 +176,7 @@ class EventRetractedEvent(_Envelope):
 Event = Annotated[
     Union[
         ModelLaunchedEvent,
+        CapabilityScoredEvent,
         ProductReleasedEvent,
         AllegationMadeEvent,
         AllegationUpdatedEvent,
@@ -188,6 +195,9 @@ def derive_subject(event: Event) -> str:
     match event:
         case ModelLaunchedEvent():
             return f"model:{slugify(p.model)}"
+        case CapabilityScoredEvent():
+            # One stream per (index, model version): Epoch's natural key.
+            return f"capability:{slugify(p.index)}-{slugify(p.model_version)}"
         case ProductReleasedEvent():
             return f"product:{slugify(p.organization)}-{slugify(p.product)}"
         case AllegationMadeEvent():
@@ -209,6 +219,7 @@ def derive_subject(event: Event) -> str:
 # (tests/test_schemas.py checks every type has one).
 SUBJECT_PREFIXES: dict[str, str] = {
     "model.launched": "model",
+    "capability.scored": "capability",
     "product.released": "product",
     "allegation.made": "allegation",
     "allegation.updated": "allegation",

@@ -51,6 +51,8 @@ PolicyInstrument = Literal[
 ]
 PolicyStage = Literal["proposed", "adopted", "in_force", "amended", "revoked", "withdrawn"]
 ModelAccess = Literal["open_weights", "api", "hosted", "unreleased"]
+# Epoch's own confidence labels, carried as given (its documentation says what they qualify).
+CapabilityConfidence = Literal["Confident", "Likely", "Speculative", "Unknown", "Unverified"]
 ProductKind = Literal["chatbot", "api", "app", "agent", "hardware", "platform", "company", "feature", "other"]
 
 
@@ -118,6 +120,28 @@ class PolicyChanged(Payload):
     summary: LongText | None = None
 
 
+class CapabilityScored(Payload):
+    """One model version's score on a capability index (Epoch's ECI), as the index states it.
+
+    An empty cell is unknown (None, left out of the stored payload), never 0: a version
+    without a score yet is kept, so a later re-fit that scores it is a correction."""
+
+    index: ShortText
+    model_version: ShortText
+    model: ShortText | None = None
+    display_name: ShortText | None = None
+    score: float | None = Field(default=None, allow_inf_nan=False)
+    release_date: dt.date | None = None
+    organizations: tuple[ShortText, ...] = ()
+    countries: tuple[CountryCode, ...] = ()
+    access: ModelAccess | None = None
+    access_detail: ShortText | None = None
+    open_weights: bool | None = None
+    training_compute_flop: Quantity | None = None
+    confidence: CapabilityConfidence | None = None
+    description: LongText | None = None
+
+
 EventId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 
 
@@ -152,6 +176,7 @@ class EventRetracted(Payload):
 
 PAYLOAD_TYPES: dict[str, type[Payload]] = {
     "model.launched": ModelLaunched,
+    "capability.scored": CapabilityScored,
     "product.released": ProductReleased,
     "allegation.made": AllegationMade,
     "allegation.updated": AllegationUpdated,

@@ -12,6 +12,7 @@ from typing import Any
 
 CURRENT_VERSIONS: dict[str, int] = {
     "model.launched": 2,
+    "capability.scored": 1,
     "product.released": 1,
     "allegation.made": 2,
     "allegation.updated": 1,

@@ -109,7 +109,7 @@ def _value(kind: str, values: tuple[str, ...]) -> st.SearchStrategy:
         "enum": st.sampled_from(values) if values else st.just("x"),
         "country": st.sampled_from(["US", "cn", " eu ", "US-CA", "United States", "X"]),
         "bool": st.booleans(),
-        "quantity": NUMBERS,
+        "quantity": NUMBERS, "number": NUMBERS,
         "event_id": st.sampled_from(["0" * 32, "ab" * 16, "A" * 32, "0" * 31]),
         "date": DATES,
         "changes": st.dictionaries(st.sampled_from(["parameters", "model", "a b", "countries"]),

@@ -32,10 +32,11 @@ def _graph(definitions):
 
 
 EXPECTED_ASSETS = {
-    "curated_events", "epoch_models", "inbox_files", "feeds/lab_feeds", "feeds/news_feeds", "hf_hub/hf_hub",
+    "curated_events", "epoch_models", "epoch_capabilities", "inbox_files", "feeds/lab_feeds", "feeds/news_feeds", "hf_hub/hf_hub",
     "events/log", "extract/feed_candidates",
     "core/allegations", "core/model_conflicts", "core/model_identity", "core/models", "core/organizations", "core/policies", "core/products",
-    "core/source_coverage", "marts/allegations_network", "marts/catch_up_lag", "marts/catch_up_lag_yearly", "marts/concentration",
+    "core/source_coverage", "core/capability_scores", "core/capability_unlinked", "core/model_capability",
+    "marts/allegations_network", "marts/catch_up_lag", "marts/catch_up_lag_yearly", "marts/concentration",
     "marts/frontier_timeline", "marts/policy_velocity", "marts/release_cadence", "marts/release_cadence_yearly",
     "marts/releases_monthly", "marts/releases_monthly_by_country", "marts/releases_yearly_by_group",
     "snapshot", "lake/log_by_record_day",
@@ -49,7 +50,7 @@ def test_the_definitions_are_exactly_what_we_meant(definitions):
         "airace_build", "airace_lake_daily", "http_sources", "inbox_ingest", "warehouse_refresh",
     }  # fmt: skip
     assert {s.name for s in definitions.schedules} == {
-        "airace_lake_daily_schedule", "epoch_ai_daily", "hf_hub_daily", "lab_feeds_daily", "news_feeds_daily",
+        "airace_lake_daily_schedule", "epoch_ai_daily", "epoch_eci_daily", "hf_hub_daily", "lab_feeds_daily", "news_feeds_daily",
     }  # fmt: skip
     assert {s.name for s in definitions.sensors} == {
         "inbox_sensor", "refresh_after_failed_http_sources", "refresh_after_http_sources",
@@ -60,11 +61,11 @@ def test_the_asset_graph_is_what_we_meant(definitions):
     """The edges that matter: sources -> log -> core -> marts -> snapshot."""
     graph = _graph(definitions)
     core = ["core/allegations", "core/model_conflicts", "core/model_identity", "core/models", "core/organizations", "core/policies", "core/products",
-            "core/source_coverage"]
+            "core/source_coverage", "core/capability_scores", "core/capability_unlinked", "core/model_capability"]
     for table in core:
         assert graph[table] == ["events/log"]
     assert set(graph["events/log"]) == {
-        "curated_events", "epoch_models", "inbox_files", "feeds/lab_feeds", "feeds/news_feeds", "hf_hub/hf_hub",
+        "curated_events", "epoch_models", "epoch_capabilities", "inbox_files", "feeds/lab_feeds", "feeds/news_feeds", "hf_hub/hf_hub",
     }  # fmt: skip
     assert set(graph["marts/releases_monthly"]) == set(core)
     assert set(graph["snapshot"]) >= set(core) | {"marts/releases_monthly"}

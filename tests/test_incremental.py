@@ -24,7 +24,8 @@ from warehouse.bench import EventGenerator
 from warehouse.projections import CORE_TABLES, MART_TABLES, refresh_projections
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-CORRECTABLE = ("model.launched", "allegation.made", "allegation.updated", "policy.changed", "product.released")
+CORRECTABLE = ("model.launched", "allegation.made", "allegation.updated", "policy.changed", "product.released",
+               "capability.scored")
 
 
 def _event_id(record: dict[str, Any]) -> str:
@@ -49,6 +50,13 @@ def _amendment(rng: random.Random, n: int, target: tuple[str, str]) -> dict[str,
                 {"training_compute_flop": 10 ** rng.uniform(20, 27)},
                 {"organizations": rng.choice([["OpenAI"], ["Zhipu AI", "Google DeepMind"], ["A New Lab"]])},
                 {"open_weights": rng.random() < 0.5, "countries": ["US"]},
+            ])
+        elif target_type == "capability.scored":
+            # a re-fit's new score, or an identity change that moves the version's link
+            changes = rng.choice([
+                {"score": round(rng.uniform(60, 160), 3)},
+                {"organizations": rng.choice([["OpenAI"], ["A New Lab"]])},
+                {"model": rng.choice(["GPT-4", "Not A Known Model"])},
             ])
         elif target_type == "allegation.updated":
             changes = {"status": rng.choice(["dismissed", "settled", "open"])}
@@ -77,7 +85,9 @@ def _chunks(seed: int, n_chunks: int, per_chunk: int) -> list[list[dict[str, Any
                 fixes += 1
                 chunk.append(_amendment(rng, fixes, rng.choice(targets[-per_chunk:] if roll < 0.1 else targets)))
                 continue
-            record = gen.record()
+            # (capability scores more often than in the generator's mix, so that corrections
+            # and retractions reach them within a few hundred records)
+            record = gen.capability_record() if roll > 0.9 and gen.models else gen.record()
             chunk.append(record)
             if record["event_type"] in CORRECTABLE:
                 targets.append((_event_id(record), record["event_type"]))
@@ -119,8 +129,16 @@ def test_incremental_refresh_equals_a_rebuild_from_the_log(store, seed, n_chunks
             """select event_type, count(*) from events.log
                where event_type in ('event.corrected', 'event.retracted') group by all"""
         ).fetchall())
+        capability = con.execute(
+            """select count(*), count(model_id), count(*) filter (where model_id is null),
+                      (select count(*) from events.log c join events.log t on t.event_id = c.payload ->> 'target_event_id'
+                       where c.event_type in ('event.corrected', 'event.retracted') and t.event_type = 'capability.scored')
+               from core.capability_scores"""
+        ).fetchall()[0]
     # The log did exercise what the refresh must get right.
     assert amendments.get("event.corrected", 0) >= 10 and amendments.get("event.retracted", 0) >= 5, amendments
+    # (capability scores: linked and unlinked versions, some corrected or retracted)
+    assert capability[1] >= 3 and capability[2] >= 1 and capability[3] >= 2, capability
 
 
 def _launches(n: int, start: int = 0) -> list[dict[str, Any]]:
@@ -373,3 +391,39 @@ def test_a_batch_that_reaches_no_group_of_a_table_leaves_it_alone(store):
             assert [name for name in refreshed if f"{name}(" not in ran] == [], i
             for p in CORE_TABLES + MART_TABLES:
                 assert _differences(con, p.table, p.macro) == 0, (i, p.table)
+
+
+def _score(version: str, model: str | None, org: str = "OpenAI", score: float = 120.5) -> dict[str, Any]:
+    payload: dict[str, Any] = {"index": "ECI", "model_version": version, "organizations": [org], "score": score}
+    if model is not None:
+        payload["model"] = model
+    return {"event_type": "capability.scored", "occurred_at": "2025-06-01", "source": "test-eci",
+            "source_ref": version, "payload": payload}
+
+
+def test_a_capability_version_relinks_when_the_models_it_names_move(store):
+    """core.capability_scores is kept by version, but a version's link depends on core.models:
+    a model that appears links the versions that name it (unlinked ones, and ones linked by
+    their version name only), and a linked model that changes developers unlinks them."""
+    first = [_launch("zeta-1", "2025-01-10"), _launch("eta-2-mini", "2025-02-10"),
+             _score("zeta-1_high", "ZETA-1"), _score("theta-9_low", "THETA-9"),
+             _score("eta-2-mini", "ETA-2")]
+    _append(store, first, 0)
+    assert _refresh(store).mode == "full"
+    with store.reader() as con:
+        assert dict(con.execute("select model_version, model_id from core.capability_scores").fetchall()) == {
+            "zeta-1_high": "zeta-1", "theta-9_low": None, "eta-2-mini": "eta-2-mini"}
+    second = [
+        _launch("theta-9", "2025-03-10"),  # links theta-9_low
+        _launch("eta-2", "2025-03-11"),  # eta-2-mini's model name now names a model: rank 1
+        {"event_type": "event.corrected", "occurred_at": "2026-01-15", "source": "test-fix", "source_ref": "fix/1",
+         "payload": {"target_event_id": _event_id(first[0]), "reason": "another lab's",
+                     "changes": {"organizations": ["Zhipu AI"]}}},  # zeta-1 is no longer OpenAI's
+    ]
+    _append(store, second, 1)
+    with store.writer() as con:
+        assert refresh_projections(con).mode == "incremental"
+        assert dict(con.execute("select model_version, model_id from core.capability_scores").fetchall()) == {
+            "zeta-1_high": None, "theta-9_low": "theta-9", "eta-2-mini": "eta-2"}
+        for p in CORE_TABLES + MART_TABLES:
+            assert _differences(con, p.table, p.macro) == 0, p.table

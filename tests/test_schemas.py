@@ -11,6 +11,7 @@ from tests.conftest import launch
 def test_every_event_type_has_a_stable_name_and_a_current_version():
     assert set(EVENT_TYPES) == set(CURRENT_VERSIONS) == {
         "model.launched",
+        "capability.scored",
         "product.released",
         "allegation.made",
         "allegation.updated",

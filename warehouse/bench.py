@@ -77,6 +77,9 @@ _JURISDICTIONS = ("US", "CN", "EU", "GB", "JP", "KR", "IN", "FR", "DE", "CA", "U
 _INSTRUMENTS = ("law", "executive_order", "export_control", "regulation", "guideline", "standard", "strategy")
 _STAGES = ("proposed", "adopted", "in_force", "amended", "revoked")
 _TOPICS = ("safety", "chips", "copyright", "privacy", "frontier models", "deepfakes", "compute", "liability")
+# Capability-index rows (Epoch's ECI): versions of a model differ by effort, date stamp or host.
+_EFFORTS = ("_high", "_medium", "_low", "-2025-08-07", "-preview", "")
+_CONFIDENCE = ("Confident", "Likely", "Speculative", "Unknown", "Unverified")
 _EPOCH = dt.date(2012, 1, 1)
 _SPAN_DAYS = (dt.date(2026, 6, 30) - _EPOCH).days
 
@@ -127,6 +130,7 @@ class EventGenerator:
         self.targets: list[tuple[str, str]] = []  # (event_id, event_type) of keyed events, for corrections
         self.allegations: list[str] = []  # subjects of allegations, for updates
         self.policies: list[tuple[str, str, str]] = []  # (jurisdiction, instrument, title)
+        self.versions: list[str] = []  # event ids of capability.scored events, for re-fits
 
     def _remember(self, pool: list, item: object, cap: int = 20_000) -> None:
         if len(pool) < cap:
@@ -230,6 +234,8 @@ class EventGenerator:
             payload = {"target_event_id": target, "reason": f"Correction {n}: the source revised its figures."}
             if target_type == "model.launched":
                 payload["changes"] = {"parameters": float(rng.randint(1, 10**6) * 1e6)}
+            elif target_type == "capability.scored":
+                payload["changes"] = {"score": round(rng.uniform(60, 160), 6)}
             else:
                 occurred_at, precision = self._date()
                 if precision == "day":
@@ -250,6 +256,48 @@ class EventGenerator:
         if logged and keyed and event_type in ("model.launched", "product.released", "policy.changed", "allegation.made"):
             self._remember(self.targets, (event_id_for_ref(source, event_type, record["source_ref"]), event_type))
         return record
+
+    def capability_record(self, *, recent: bool = False) -> dict:
+        """One capability.scored row shaped like Epoch's ECI: a version of a known model (so it
+        links), its natural key the version name, a score for about half of them."""
+        rng = self.rng
+        self.counter += 1
+        n = self.counter
+        model, org, compute = rng.choice(self.models)
+        version = f"{model.lower()}{rng.choice(_EFFORTS)}-v{n}"
+        occurred_at, precision = self._date(recent=recent)
+        access = rng.choice(_ACCESS)
+        payload: dict = {"index": "ECI", "model_version": version, "model": model, "organizations": [org],
+                         "countries": [c for name, c in self.orgs if name == org and c][:1],
+                         "access": access, "open_weights": access == "open_weights",
+                         "confidence": rng.choice(_CONFIDENCE)}
+        if rng.random() < 0.52:
+            payload["score"] = round(rng.uniform(60, 160), 6)
+        if precision == "day" and rng.random() < 0.96:
+            payload["release_date"] = occurred_at
+        if compute is not None:
+            payload["training_compute_flop"] = compute
+        record = {"event_type": "capability.scored", "schema_version": 1,
+                  "occurred_at": payload.get("release_date", "2026-02-22"), "source": "synth-eci",
+                  "source_url": "https://epoch.ai/benchmarks/eci", "source_ref": version, "payload": payload}
+        event_id = event_id_for_ref("synth-eci", "capability.scored", version)
+        self._remember(self.targets, (event_id, "capability.scored"))
+        self._remember(self.versions, event_id)
+        return record
+
+    def eci_refit(self, rows: int = 300) -> list[dict]:
+        """An upstream re-fit of the index as the reconciler writes it: one event.corrected
+        per re-scored version (`rows` distinct versions generated so far)."""
+        rng = self.rng
+        chosen = rng.sample(self.versions, min(rows, len(self.versions)))
+        self.counter += 1
+        return [
+            {"event_type": "event.corrected", "schema_version": 1, "occurred_at": "2026-07-01", "source": "synth-eci",
+             "source_ref": f"refit-{self.counter}/{i}", "subject": f"event:{target}",
+             "payload": {"target_event_id": target, "changes": {"score": round(rng.uniform(60, 160), 6)},
+                         "reason": f"synth-eci snapshot {self.counter} changed score"}}
+            for i, target in enumerate(chosen)
+        ]
 
     def bad_line(self) -> str:
         """One line that must end in quarantine, of one of several kinds."""

@@ -20,7 +20,7 @@ HEAD = """# airace data dictionary
 
 What every table analysts query holds: its definition, its columns (name, DuckDB type, meaning) and an
 example query with its real output on the bundled build (`airace run` on a fresh clone: Epoch AI's
-notable-models snapshot plus the curated events). `tests/test_data_dictionary.py` checks that every table
+notable-models and Capabilities Index snapshots plus the curated events). `tests/test_data_dictionary.py` checks that every table
 in `warehouse.projections.CORE_TABLES + MART_TABLES` is documented here with exactly the columns and types
 it has, so this file cannot drift from the SQL.
 
@@ -46,6 +46,7 @@ Conventions:
   (`marts.releases_monthly`, `marts.release_cadence`) and fractionally (1/n each) in `marts.concentration`.
 
 Model data: Epoch AI, "Data on AI Models", https://epoch.ai/data/ai-models (CC BY 4.0).
+Capability scores: Epoch AI, Epoch Capabilities Index, https://epoch.ai/benchmarks/eci (CC BY 4.0).
 """
 
 T = {}  # table -> (definition, {col: meaning}, example sql)
@@ -187,6 +188,51 @@ T["core.source_coverage"] = (
  "complete_through": "The last day through which it lists every event of its types: `last_on` for a whole table, NULL for a selection.",
  "complete_through_rule": "How `complete_through` is defined for this source, in words."},
 "select source, event_types, events, first_on, last_on, completeness, complete_through from core.source_coverage order by source")
+
+T["core.capability_scores"] = (
+"""One row per model version scored on a capability index: Epoch AI's Capabilities Index (ECI, source `epoch-eci`, one `capability.scored` event per row of Epoch's table), with Epoch's later re-fits applied as corrections. A version is one reasoning effort, API date stamp or host of a model (`gpt-5-2025-08-07_high`); versions without a score yet are kept (`score` NULL). Each version is linked to `core.models` by the identity rule every source shares: its model name (else its version name) normalized as model ids are (`core.model_key`), through `warehouse/reference/model_aliases.csv`, to a model that exists and shares a developer with the version (or has none known). `link_rule` says which rule linked it, or why none did; unlinked versions are listed in `core.capability_unlinked` and still carry their own organizations and countries.""",
+{"event_id": "The version's `capability.scored` event.",
+ "index_name": "The index: `ECI`.",
+ "model_version": "Epoch's model version (its natural key), e.g. `gpt-5-2025-08-07_high`.",
+ "model_name": "Epoch's model name (NULL when Epoch gives none).",
+ "display_name": "Epoch's display name (NULL when none).",
+ "score": "The index score (ECI units; higher is more capable). NULL = not scored yet, never 0.",
+ "released_on": "Release date as Epoch gives it (NULL when unknown).",
+ "organization_ids": "Developers resolved to `core.organizations.org_id` (sorted).",
+ "organizations": "Developers as Epoch spells them.",
+ "countries": "ISO codes of the developers' countries as Epoch gives them (HK separate from CN).",
+ "open_weights": "True for open weights (any licence), false for API/hosted/unreleased, NULL when unknown.",
+ "access": "open_weights, api, hosted or unreleased (NULL when unknown).",
+ "confidence": "Epoch's confidence label as given: Confident, Likely, Speculative, Unknown or Unverified.",
+ "training_compute_flop": "Training compute in FLOP as Epoch gives it (NULL when unknown).",
+ "model_id": "The `core.models.model_id` the version links to; NULL when it links to none.",
+ "link_rule": "How it linked ('linked by model name', 'linked by alias of model name', 'linked by version name', ...) or why not ('unlinked: ...')."},
+"select model_version, score, released_on, model_id, link_rule from core.capability_scores where score is not null order by score desc, model_version limit 5")
+
+T["core.capability_unlinked"] = (
+"""The versions of `core.capability_scores` that link to no model of `core.models`, with the reason: never dropped silently. Most name models Epoch's notable-models table does not hold (small open models, API variants such as `o4-mini`); they still count in capability marts, which group by the version's own countries and organizations.""",
+{"event_id": "The version's `capability.scored` event.",
+ "index_name": "The index: `ECI`.",
+ "model_version": "Epoch's model version.",
+ "model_name": "Epoch's model name (NULL when none).",
+ "display_name": "Epoch's display name (NULL when none).",
+ "score": "The index score (NULL = not scored yet).",
+ "released_on": "Release date (NULL when unknown).",
+ "organizations": "Developers as Epoch spells them.",
+ "countries": "ISO country codes as Epoch gives them.",
+ "reason": "Why it links to no model (the `link_rule` of `core.capability_scores`)."},
+"select reason, count(*) as versions, count(score) as scored from core.capability_unlinked group by reason order by versions desc")
+
+T["core.model_capability"] = (
+"""One row per index and linked model with at least one scored version: the model's capability is that of its best scored version (highest score; on a tie the earliest released, then the version name). A model's versions differ by reasoning effort, API date stamp or host; the best is what the model can do, which is what "who is ahead" asks. Unlinked versions are not here (see `core.capability_unlinked`).""",
+{"index_name": "The index: `ECI`.",
+ "model_id": "`core.models.model_id`.",
+ "model": "The model's name in `core.models`.",
+ "best_score": "Score of its best scored version.",
+ "best_model_version": "That version.",
+ "best_released_on": "That version's release date (NULL when unknown).",
+ "scored_versions": "How many of its linked versions have a score."},
+"select model_id, best_score, best_model_version, best_released_on, scored_versions from core.model_capability order by best_score desc, model_id limit 5")
 
 T["marts.releases_monthly"] = (
 """Model launches per month and developing organization. A dense grid: every organization has a row for every month from its first launch to the last month in the data, so rolling windows count calendar months. A joint launch counts once for each developing organization (so `share_of_month` is of organization credits). Launches known only to the month or year sit on its first month.""",

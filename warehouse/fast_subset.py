@@ -36,6 +36,7 @@ from schemas.events import (
 from schemas.payloads import (
     AllegationKind,
     AllegationNature,
+    CapabilityConfidence,
     AllegationStatus,
     ModelAccess,
     PolicyInstrument,
@@ -45,7 +46,7 @@ from schemas.payloads import (
 from schemas.upcasters import CURRENT_VERSIONS
 
 Kind = Literal[
-    "short", "long", "label", "enum", "country", "bool", "quantity", "event_id", "date", "changes",
+    "short", "long", "label", "enum", "country", "bool", "quantity", "number", "event_id", "date", "changes",
     "short_list", "label_list", "country_list",
 ]
 Presence = Literal["required", "optional", "default"]
@@ -89,6 +90,22 @@ PAYLOAD_FIELDS: dict[str, tuple[PayloadField, ...]] = {
         _f("base_model", "short", "optional"),
         _f("hardware", "short", "optional"),
         _f("notes", "long", "optional"),
+    ),
+    "capability.scored": (
+        _f("index", "short", "required"),
+        _f("model_version", "short", "required"),
+        _f("model", "short", "optional"),
+        _f("display_name", "short", "optional"),
+        _f("score", "number", "optional"),
+        _f("release_date", "date", "optional"),
+        _f("organizations", "short_list", "default", default_json="[]"),
+        _f("countries", "country_list", "default", default_json="[]"),
+        _f("access", "enum", "optional", ModelAccess),
+        _f("access_detail", "short", "optional"),
+        _f("open_weights", "bool", "optional"),
+        _f("training_compute_flop", "quantity", "optional"),
+        _f("confidence", "enum", "optional", CapabilityConfidence),
+        _f("description", "long", "optional"),
     ),
     "product.released": (
         _f("organization", "short", "required"),
@@ -234,6 +251,9 @@ def _value_sql(field: PayloadField, leaf: str) -> tuple[str, str]:
     if kind == "quantity":
         # ge=0 le=1e40; zero is left to pydantic (-0.0 and 0.0 print differently).
         return f"{leaf}_repr is not null and {leaf}_repr::double between 0 and 1e40", f"{leaf}_repr"
+    if kind == "number":
+        # Any finite float (a score); zero is left to pydantic, as for a quantity.
+        return f"{leaf}_repr is not null", f"{leaf}_repr"
     if kind == "event_id":
         return f"""regexp_full_match({leaf}, '"[0-9a-f]{{32}}"')""", leaf
     if kind == "date":
@@ -329,6 +349,8 @@ def _derived_subject_sql(event_type: str) -> str:
     match event_type:
         case "model.launched":
             return f"'model:' || fs_slug(fs_text({p('model')}))"
+        case "capability.scored":
+            return f"'capability:' || fs_slug(fs_text({p('index')})) || '-' || fs_slug(fs_text({p('model_version')}))"
         case "product.released":
             return f"'product:' || fs_slug(fs_text({p('organization')})) || '-' || fs_slug(fs_text({p('product')}))"
         case "allegation.made":
@@ -381,7 +403,7 @@ def _flat_columns() -> str:
 
 def _float_columns() -> str:
     """Each float field's Python repr, computed once (its check and its output both use it)."""
-    names = sorted({f.name for fields in PAYLOAD_FIELDS.values() for f in fields if f.kind == "quantity"})
+    names = sorted({f.name for fields in PAYLOAD_FIELDS.values() for f in fields if f.kind in ("quantity", "number")})
     return ", ".join(f"fs_float_leaf(p_{n}) as p_{n}_repr" for n in names)
 
 

@@ -111,6 +111,16 @@ CORE_KEYS: dict[str, tuple[str, str, str]] = {
     "core.allegations": ("subject", "allegation_id", "stored_subject"),
     "core.policies": ("subject", "policy_id", "stored_subject"),
     "core.products": ("subject", "product_id", "stored_subject"),
+    # (every refresh that applies anything marks an event; 'capability': see CORE_TOUCHED)
+    "core.capability_scores": ("event", "event_id", "capability"),
+    "core.model_capability": ("capability_model", "model_id", "capability_model"),
+}
+# Core tables whose keys a script of their own marks just before the table is refreshed
+# (the core tables before it already refreshed): a capability version's row moves with its
+# event, and also when a model it links to, or could link to, moves.
+CORE_TOUCHED: dict[str, Path] = {
+    "core.capability_scores": REFRESH_DIR / "capability_scores.sql",
+    "core.model_capability": REFRESH_DIR / "model_capability.sql",
 }
 
 
@@ -587,6 +597,10 @@ def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection, m
         _recompute_whole(con, projection.table)
         return
     kind, column, with_rows = keyed
+    touched = CORE_TOUCHED.get(projection.table)
+    if touched is not None:
+        con.execute(touched.read_text())
+        marked = _kinds_marked(con)
     if kind not in marked:
         return
     # Core tables are refreshed in file order, so a table that reads another

@@ -63,22 +63,25 @@ def _state_key(occurred_at: str, precision: str, payload: dict[str, Any]) -> str
 
 
 def current_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, KeyState]:
-    """Each natural key of `source` as the log now has it, with every state it has had."""
+    """Each natural key of `source` as the log now has it, with every state it has had.
+    (A snapshot source writes one event type per row: model.launched for Epoch's models
+    table, capability.scored for its Capabilities Index.)"""
     states: dict[str, KeyState] = {}
     by_event: dict[str, KeyState] = {}
     rows = con.execute(
         """select event_type, event_id, source_ref, occurred_at::varchar, occurred_precision, payload
            from events.log
-           where (source = ? and event_type = 'model.launched')
+           where (source = ? and event_type not in ('event.corrected', 'event.retracted'))
               or (event_type in ('event.corrected', 'event.retracted')
                   and payload ->> 'target_event_id' in
-                      (select event_id from events.log where source = ? and event_type = 'model.launched'))
+                      (select event_id from events.log
+                       where source = ? and event_type not in ('event.corrected', 'event.retracted')))
            order by position""",
         [source, source],
     ).fetchall()
     for event_type, event_id, source_ref, occurred_at, precision, payload_text in rows:
         payload = json.loads(payload_text)
-        if event_type == "model.launched":
+        if event_type not in ("event.corrected", "event.retracted"):
             state = KeyState(event_id, occurred_at, precision, payload)
             state.seen_states.add(_state_key(occurred_at, precision, payload))
             # A reinstated row carries "key#reinstated-…": it continues the original key.
@@ -103,9 +106,19 @@ def _diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 def reconcile_snapshot(
-    con: duckdb.DuckDBPyConnection, records: Iterable[RawRecord], *, source: str, input_sha256: str
+    con: duckdb.DuckDBPyConnection,
+    records: Iterable[RawRecord],
+    *,
+    source: str,
+    input_sha256: str,
+    undated_field: str | None = None,
 ) -> list[RawRecord]:
-    """The records to append for this snapshot (see the module docstring)."""
+    """The records to append for this snapshot (see the module docstring).
+
+    `undated_field`: the payload field holding a row's own date, for sources whose rows
+    may have none (their records then carry a stand-in occurred_at, the day the snapshot
+    was seen). A row that is still undated keeps the day logged for it: a stand-in that
+    moves with every download is not a change of the row."""
     records = list(records)
     seen_before = con.execute(
         "select count(*) from events.ingest_runs where source = ? and input_sha256 = ?", [source, input_sha256]
@@ -125,7 +138,11 @@ def reconcile_snapshot(
         present.add(key)
         state = states.get(key)
         new_payload = json.loads(parsed.payload_json)
-        new_state = _state_key(parsed.occurred_at.isoformat(), parsed.occurred_precision, new_payload)
+        occurred_at, precision = parsed.occurred_at.isoformat(), parsed.occurred_precision
+        if (state is not None and undated_field is not None
+                and undated_field not in new_payload and undated_field not in state.payload):
+            occurred_at, precision = state.occurred_at, state.occurred_precision
+        new_state = _state_key(occurred_at, precision, new_payload)
         if state is None or new_state in state.seen_states and not state.retracted:
             out.append(record)  # new, or unchanged (a duplicate), or an older state (stale)
             continue
@@ -147,12 +164,12 @@ def reconcile_snapshot(
                 "target_event_id": state.event_id,
                 "changes": changes,
                 "reason": f"{source} snapshot {input_sha256[:12]} changed "
-                + ", ".join(sorted([*changes, *(["occurred_at"] if parsed.occurred_at.isoformat() != state.occurred_at else [])])),
+                + ", ".join(sorted([*changes, *(["occurred_at"] if occurred_at != state.occurred_at else [])])),
             },
         }
-        if parsed.occurred_at.isoformat() != state.occurred_at or parsed.occurred_precision != state.occurred_precision:
-            correction["payload"]["occurred_at"] = parsed.occurred_at.isoformat()
-            correction["payload"]["occurred_precision"] = parsed.occurred_precision
+        if occurred_at != state.occurred_at or precision != state.occurred_precision:
+            correction["payload"]["occurred_at"] = occurred_at
+            correction["payload"]["occurred_precision"] = precision
         out.append(RawRecord(f"{record.ref} (changed)", correction))
 
     vanished = sorted(key for key, state in states.items() if key not in present and not state.retracted)

@@ -317,13 +317,16 @@ class EventStore:
         input_sha256: str,
         run_id: str | None = None,
         recorded_at: dt.datetime | None = None,
+        undated_field: str | None = None,
     ) -> IngestResult:
         """Append a source's full snapshot: changed rows become corrections, vanished rows
         retractions (see warehouse.reconcile), all under one lock and one transaction."""
         from warehouse.reconcile import reconcile_snapshot
 
         with self.writer(purpose=f"append snapshot {source}") as con:
-            reconciled = reconcile_snapshot(con, records, source=source, input_sha256=input_sha256)
+            reconciled = reconcile_snapshot(
+                con, records, source=source, input_sha256=input_sha256, undated_field=undated_field
+            )
             return append_batch(
                 con, reconciled, source=source, run_id=run_id, recorded_at=recorded_at, input_sha256=input_sha256
             )

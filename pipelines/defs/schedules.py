@@ -20,12 +20,12 @@ import datetime as dt
 
 import dagster as dg
 
+from pipelines.defs.epoch.assets import ASSET_KEYS as EPOCH_ASSETS
 from pipelines.defs.warehouse.assets import EVENT_LOG
 from pipelines.sources.registry import asset_name, graph_registry
 
 HTTP_JOB_NAME = "http_sources"
 REFRESH_JOB_NAME = "warehouse_refresh"
-EPOCH_ASSET = dg.AssetKey("epoch_models")
 # What follows the log on every build: the chain check, projections, marts, the snapshot.
 # Restricted to those groups so that partitioned assets elsewhere downstream (e.g. the
 # daily lake export, which has its own schedule) stay out of this unpartitioned job.
@@ -39,7 +39,7 @@ def http_source_keys() -> dict[str, dg.AssetKey]:
     keys: dict[str, dg.AssetKey] = {}
     for source in graph_registry().sources:
         if source.kind == "epoch_csv":
-            keys[source.name] = EPOCH_ASSET
+            keys[source.name] = EPOCH_ASSETS[source.name]
         elif source.kind == "feed":
             keys[source.name] = dg.AssetKey(["feeds", asset_name(source.name)])
         elif source.kind == "hf_hub":

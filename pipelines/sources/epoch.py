@@ -1,9 +1,11 @@
-"""Epoch AI's "Notable AI Models" table (CC BY 4.0) as model.launched events.
+"""Epoch AI's tables (CC BY 4.0) as events: one `EpochTable` (a mapping) per table.
 
-One mapping for every way the table arrives: the snapshot bundled with airace
-(warehouse/bundled/epoch_notable_ai_models.csv.gz), Epoch's live zip
-(https://epoch.ai/data/ai_models.zip, member notable_ai_models.csv), or a file
-an analyst downloaded (.csv, .csv.gz or .zip).
+The "Notable AI Models" table (this module, source `epoch-ai`) gives model.launched
+events; the Capabilities Index (pipelines/sources/epoch_eci.py, source `epoch-eci`)
+gives capability.scored events. Everything else is shared: one path for every way a
+table arrives (the snapshot bundled with airace, Epoch's live zip fetched with a
+conditional GET, or a file an analyst downloaded: .csv, .csv.gz or .zip), the size and
+zip-bomb limits, and the reconciliation of each snapshot with the log.
 
 What the table is like (see warehouse/bundled/EPOCH_README.md): quoted newlines,
 comma-separated Organization and Country lists that need not pair up, empty
@@ -12,11 +14,14 @@ cells meaning unknown (never 0), numbers written as floats.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
+import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,16 +91,34 @@ class SnapshotError(ValueError):
     """The input is not a readable Epoch table; nothing is ingested from it."""
 
 
-def _read_zip_member(data: bytes, *, max_bytes: int) -> bytes:
+@dataclass(frozen=True)
+class EpochTable:
+    """One Epoch table and its mapping to events."""
+
+    source_name: str
+    zip_member: str  # its member in Epoch's live zip
+    bundled: Path  # the offline default, gzip
+    required_columns: tuple[str, ...]
+    label_column: str  # the column that names a row in record references
+    # One row (and the day the snapshot was seen, for rows that carry no date) -> one record.
+    to_record: Callable[[dict[str, Any], dt.date], dict[str, Any]]
+    # The payload field holding a row's own date when the envelope's occurred_at can be
+    # a stand-in (the day seen) for rows without one: reconciling keeps the logged day.
+    undated_field: str | None = None
+    # The day the bundled snapshot was published (the stand-in date of its undated rows).
+    bundled_published: dt.date | None = None
+
+
+def _read_zip_member(data: bytes, *, zip_member: str, max_bytes: int) -> bytes:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise SnapshotError(f"not a zip archive: {exc}") from None
     with archive:
         names = [info.filename for info in archive.infolist()]
-        member = next((info for info in archive.infolist() if info.filename.rsplit("/", 1)[-1] == ZIP_MEMBER), None)
+        member = next((info for info in archive.infolist() if info.filename.rsplit("/", 1)[-1] == zip_member), None)
         if member is None:
-            raise SnapshotError(f"the zip holds no {ZIP_MEMBER} (members: {', '.join(names[:10])})")
+            raise SnapshotError(f"the zip holds no {zip_member} (members: {', '.join(names[:10])})")
         if member.file_size > max_bytes:
             raise SnapshotError(
                 f"zip member {member.filename} declares {member.file_size} bytes, over the limit of {max_bytes}"
@@ -122,10 +145,10 @@ def _gunzip(data: bytes, *, max_bytes: int) -> bytes:
     return out.getvalue()
 
 
-def table_bytes(data: bytes, *, max_bytes: int = MAX_TABLE_BYTES) -> bytes:
+def table_bytes(data: bytes, *, max_bytes: int = MAX_TABLE_BYTES, zip_member: str = ZIP_MEMBER) -> bytes:
     """The CSV bytes of a snapshot given as CSV, gzip or zip (detected by content, not name)."""
     if data[:4] == b"PK\x03\x04":
-        return _read_zip_member(data, max_bytes=max_bytes)
+        return _read_zip_member(data, zip_member=zip_member, max_bytes=max_bytes)
     if data[:2] == b"\x1f\x8b":
         return _gunzip(data, max_bytes=max_bytes)
     if len(data) > max_bytes:
@@ -133,14 +156,15 @@ def table_bytes(data: bytes, *, max_bytes: int = MAX_TABLE_BYTES) -> bytes:
     return data
 
 
-def read_table(csv_bytes: bytes) -> list[dict[str, str | None]]:
+def read_table(csv_bytes: bytes, table: EpochTable | None = None) -> list[dict[str, str | None]]:
+    table = table or MODELS
     try:
         frame = pl.read_csv(io.BytesIO(csv_bytes), infer_schema=False, encoding="utf8-lossy")
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"not a readable CSV: {exc}") from None
-    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    missing = [column for column in table.required_columns if column not in frame.columns]
     if missing:
-        raise SnapshotError(f"not an Epoch models table: missing column(s) {', '.join(missing)}")
+        raise SnapshotError(f"not an Epoch {table.zip_member} table: missing column(s) {', '.join(missing)}")
     return frame.to_dicts()
 
 
@@ -215,45 +239,69 @@ def row_to_record(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def snapshot_records(data: bytes) -> Iterator[RawRecord]:
-    """Every row of a snapshot as a raw record, referenced by its row number and model."""
-    rows = read_table(table_bytes(data))
+MODELS = EpochTable(
+    source_name=SOURCE_NAME,
+    zip_member=ZIP_MEMBER,
+    bundled=BUNDLED_SNAPSHOT,
+    required_columns=REQUIRED_COLUMNS,
+    label_column="Model",
+    to_record=lambda row, _seen_on: row_to_record(row),
+)
+
+
+def epoch_tables() -> dict[str, EpochTable]:
+    """Every Epoch table airace reads, by its source name (registry kind epoch_csv)."""
+    from pipelines.sources import epoch_eci
+
+    return {table.source_name: table for table in (MODELS, epoch_eci.CAPABILITIES)}
+
+
+def snapshot_records(data: bytes, table: EpochTable | None = None, *, seen_on: dt.date | None = None) -> Iterator[RawRecord]:
+    """Every row of a snapshot as a raw record, referenced by its row number and label."""
+    table = table or MODELS
+    seen_on = seen_on or dt.datetime.now(dt.UTC).date()
+    rows = read_table(table_bytes(data, zip_member=table.zip_member), table)
     for number, row in enumerate(rows, start=2):
-        yield RawRecord(f"{ZIP_MEMBER} row {number} ({row.get('Model')!r})", row_to_record(row))
+        yield RawRecord(f"{table.zip_member} row {number} ({row.get(table.label_column)!r})", table.to_record(row, seen_on))
 
 
-def bundled_snapshot() -> bytes:
-    return BUNDLED_SNAPSHOT.read_bytes()
+def bundled_snapshot(table: EpochTable | None = None) -> bytes:
+    return (table or MODELS).bundled.read_bytes()
 
 
-def ingest_snapshot(store, data: bytes, *, run_id: str | None = None):
+def ingest_snapshot(store, data: bytes, *, run_id: str | None = None, table: EpochTable | None = None,
+                    seen_on: dt.date | None = None):
     """Reconcile one snapshot (CSV, gzip or zip bytes) with the log and append the difference."""
-    import hashlib
-
-    csv_bytes = table_bytes(data)
+    table = table or MODELS
+    csv_bytes = table_bytes(data, zip_member=table.zip_member)
     return store.append_snapshot(
-        snapshot_records(csv_bytes),
-        source=SOURCE_NAME,
+        snapshot_records(csv_bytes, table, seen_on=seen_on),
+        source=table.source_name,
         input_sha256=hashlib.sha256(csv_bytes).hexdigest(),
         run_id=run_id,
+        undated_field=table.undated_field,
     )
 
 
-def ingest_location(store, location: str | None = None, *, run_id: str | None = None, policy=None):
+def ingest_location(store, location: str | None = None, *, run_id: str | None = None, policy=None,
+                    table: EpochTable | None = None):
     """Ingest the bundled snapshot (no location), a local file, or a URL (conditional GET).
 
     Returns the IngestResult, or None when the URL answered 304 (nothing new).
     """
     from pipelines.sources.http import FetchPolicy, fetch_and_land
 
+    table = table or MODELS
     if not location:
-        return ingest_snapshot(store, bundled_snapshot(), run_id=run_id)
+        return ingest_snapshot(store, bundled_snapshot(table), run_id=run_id, table=table,
+                               seen_on=table.bundled_published)
     if location.startswith(("http://", "https://")):
-        landed = fetch_and_land(store, SOURCE_NAME, location, policy=policy or FetchPolicy())
+        landed = fetch_and_land(store, table.source_name, location, policy=policy or FetchPolicy())
         if landed.content is None:
             return None
-        return ingest_snapshot(store, landed.content, run_id=run_id)
+        return ingest_snapshot(store, landed.content, run_id=run_id, table=table)
     path = Path(location).expanduser()
     if not path.is_file():
         raise SnapshotError(f"{location}: no such file")
-    return ingest_snapshot(store, path.read_bytes(), run_id=run_id)
+    seen_on = table.bundled_published if path.resolve() == table.bundled.resolve() else None
+    return ingest_snapshot(store, path.read_bytes(), run_id=run_id, table=table, seen_on=seen_on)

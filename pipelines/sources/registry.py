@@ -226,7 +226,8 @@ def parse_registry(document: dict[str, Any], files: tuple[str, ...]) -> Registry
             sources.append(_SOURCE.validate_python({**entry, "name": name}))
         except ValidationError as exc:
             raise RegistryError(f"{where}: source {name!r}: {_describe(exc)}") from None
-    for kind in ("epoch_csv", "inbox", "curated"):
+    # (several epoch_csv sources are fine: each reads its own table, chosen by its name)
+    for kind in ("inbox", "curated"):
         if len([s for s in sources if s.kind == kind]) > 1:
             raise RegistryError(f"{where}: only one source of kind {kind!r} is supported")
     return Registry(sources=tuple(sources), files=files)

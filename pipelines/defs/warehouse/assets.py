@@ -12,6 +12,7 @@ from warehouse.witness import verify_with_witness
 SOURCE_ASSETS = [
     dg.AssetKey("curated_events"),
     dg.AssetKey("epoch_models"),
+    dg.AssetKey("epoch_capabilities"),
     dg.AssetKey("inbox_files"),
     # One asset per feed / hub source of the registry (pipelines/sources/sources.toml).
     *(dg.AssetKey(path) for path in source_asset_keys()),

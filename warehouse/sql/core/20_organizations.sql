@@ -57,7 +57,8 @@ named as (
                generate_subscripts(json_extract_string(payload, '$.organizations[*]'), 1) as ordinal,
                json_extract_string(payload, '$.countries[*]') as countries,
                json_array_length(payload, '$.organizations') as n_named
-        from events where event_type = 'model.launched'
+        -- (a capability score names the developers of the model version it scores)
+        from events where event_type in ('model.launched', 'capability.scored')
         union all
         select event_id, event_type, occurred_at, 'developer', payload ->> 'organization', 1, [], 1
         from events where event_type = 'product.released'
