@@ -1,0 +1,116 @@
+-- marts.capability_frontier: the capability frontier month by month, measured by a
+-- capability index (Epoch AI's Capabilities Index, ECI: dozens of benchmarks stitched
+-- into one scale), not by training compute (marts.frontier_timeline): what the models
+-- can do, not what their training cost. For each index, group and month, the best score
+-- of any scored model version of the group released on or before the month's last day,
+-- and the version holding it. Groups (`group_kind`): 'overall' (every version; group
+-- 'all'), 'country' (each of the version's countries, ISO codes as the source gives
+-- them: joint work counts for each, HK its own code), 'access' ('open weights' or
+-- 'closed' by open_weights; unknown access is left out) and 'organization' (each of its
+-- organization_ids). Read from core.capability_scores: versions with a score and a
+-- release date, grouped by the version's own countries, access and organizations, so a
+-- version that links to no core.models row still counts.
+-- Months, not days: a dense grid from the group's first scored release to the month of
+-- the index's last one, so "the best as of a month" is an equality join and groups line
+-- up month by month. `held_since` keeps the exact day the holder was released, and
+-- `steps_in_month` counts how many times the best rose within the month (a step overtaken
+-- within its own month is counted, not shown).
+-- A step is a release day on which the group's best rises strictly above every earlier
+-- day's; its holder is that day's highest-scored version (equal scores: the smallest
+-- model_version).
+-- Refresh: the capability marts read core.capability_scores alone and are cheap, so an
+-- incremental refresh recomputes them whole when that table's contents change
+-- (marts.capability_scores_checksum()) and leaves them alone otherwise.
+
+-- What the capability marts depend on, for an incremental refresh to tell whether
+-- they must be recomputed: the row count and an order-independent 64-bit checksum of
+-- every column they read (rows are unique: one per index and model version).
+create or replace macro marts.capability_scores_checksum() as (
+    select {'rows': count(*),
+            'checksum': bit_xor(hash(index_name, model_version, model_name, display_name, score, released_on,
+                                     organization_ids, countries, open_weights))}
+    from core.capability_scores
+);
+
+-- Every scored version with a release date, once per group it belongs to. Kind
+-- 'us_vs_china' (used by marts.capability_gap, not shown in this mart) splits them as
+-- marts.catch_up_lag does: 'US' and 'China' by country, HK folded into China, a version
+-- with both US and Chinese developers in neither.
+create or replace macro marts.capability_members(as_of, src) as table
+with scored as (
+    select index_name, model_version, model_name, display_name, score, released_on,
+           organization_ids, countries, open_weights
+    from core.capability_scores_in(as_of, src)
+    where score is not null and released_on is not null
+)
+select 'overall' as group_kind, 'all' as group_name, * from scored
+union all
+select 'country', country, s.* from scored s, unnest(list_distinct(s.countries)) as c(country)
+union all
+select 'access', case when open_weights then 'open weights' else 'closed' end, * from scored where open_weights is not null
+union all
+select 'organization', org_id, s.* from scored s, unnest(list_distinct(s.organization_ids)) as o(org_id)
+union all
+select 'us_vs_china', case when list_contains(countries, 'US') then 'US' else 'China' end, *
+from scored where list_contains(countries, 'US') <> list_has_any(countries, ['CN', 'HK']);
+
+-- The frontier steps of every group: release days on which the group's best rose
+-- strictly above every earlier day's, with that day's highest-scored version.
+create or replace macro marts.capability_group_steps(as_of, src) as table
+with day_tops as (
+    select * from marts.capability_members(as_of, src)
+    qualify row_number() over (partition by index_name, group_kind, group_name, released_on
+                               order by score desc, model_version) = 1
+),
+with_previous as (
+    select *, max(score) over (partition by index_name, group_kind, group_name order by released_on
+                               rows between unbounded preceding and 1 preceding) as previous_best
+    from day_tops
+)
+select * from with_previous where previous_best is null or score > previous_best;
+
+-- The last scored release of each index: where every monthly grid ends.
+create or replace macro marts.capability_last_release(as_of, src) as table
+select index_name, max(released_on) as last_released_on
+from core.capability_scores_in(as_of, src)
+where score is not null and released_on is not null
+group by index_name;
+
+create or replace macro marts.capability_frontier_of(as_of, src) as table
+with steps as (
+    select *, date_trunc('month', released_on)::date as step_month
+    from marts.capability_group_steps(as_of, src) where group_kind <> 'us_vs_china'
+),
+grid as (
+    select s.index_name, s.group_kind, s.group_name,
+           unnest(generate_series(min(s.step_month), date_trunc('month', any_value(l.last_released_on)),
+                                  interval 1 month))::date as month
+    from steps s join marts.capability_last_release(as_of, src) l using (index_name)
+    group by s.index_name, s.group_kind, s.group_name
+),
+steps_per_month as (
+    select index_name, group_kind, group_name, step_month as month, count(*) as steps_in_month
+    from steps group by all
+),
+held as (
+    -- the holder at the month's end: the group's last step on or before it
+    select g.index_name, g.group_kind, g.group_name, g.month, s.score as best_score,
+           s.model_version, s.model_name, s.display_name, s.organization_ids, s.countries, s.open_weights,
+           s.released_on as held_since
+    from grid g
+    asof join steps s
+      on s.index_name = g.index_name and s.group_kind = g.group_kind and s.group_name = g.group_name
+     and last_day(g.month) >= s.released_on
+)
+select h.index_name, h.group_kind, h.group_name, h.month, h.best_score,
+       h.model_version, h.model_name, h.display_name, h.organization_ids, h.countries, h.open_weights,
+       h.held_since,
+       coalesce(p.steps_in_month, 0) as steps_in_month,
+       h.best_score - lag(h.best_score) over (partition by h.index_name, h.group_kind, h.group_name order by h.month)
+           as gain_in_month
+from held h
+left join steps_per_month p using (index_name, group_kind, group_name, month)
+order by h.index_name, h.group_kind, h.group_name, h.month;
+
+create or replace macro marts.capability_frontier_as_of(as_of) as table
+select * from marts.capability_frontier_of(as_of, 'log');
