@@ -594,8 +594,10 @@ def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool, 
             + " union all ".join(f"select ${i + 1}, * from {macro}" for i, macro in enumerate(touched.values())),
             list(touched),
         )
-    scopes = con.execute("select " + ", ".join(mart.scope for mart in KEYED_MARTS.values())).fetchall()[0]
-    return dict(zip(KEYED_MARTS, scopes, strict=True))
+    # (each distinct expression once: the capability marts share theirs)
+    expressions = list(dict.fromkeys(mart.scope for mart in KEYED_MARTS.values()))
+    values = dict(zip(expressions, con.execute("select " + ", ".join(expressions)).fetchall()[0], strict=True))
+    return {table: values[mart.scope] for table, mart in KEYED_MARTS.items()}
 
 
 def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection, marked: set[str]) -> None:

@@ -77,40 +77,33 @@ where score is not null and released_on is not null
 group by index_name;
 
 create or replace macro marts.capability_frontier_of(as_of, src) as table
-with steps as (
-    select *, date_trunc('month', released_on)::date as step_month
-    from marts.capability_group_steps(as_of, src) where group_kind <> 'us_vs_china'
-),
-grid as (
-    select s.index_name, s.group_kind, s.group_name,
-           unnest(generate_series(min(s.step_month), date_trunc('month', any_value(l.last_released_on)),
-                                  interval 1 month))::date as month
-    from steps s join marts.capability_last_release(as_of, src) l using (index_name)
-    group by s.index_name, s.group_kind, s.group_name
-),
-steps_per_month as (
-    select index_name, group_kind, group_name, step_month as month, count(*) as steps_in_month
-    from steps group by all
+-- (each month with a step, spread over the months until the next: no month-by-month lookup)
+with month_steps as (
+    -- the holder at the end of each month with a step (its last step), and how many steps
+    select *, date_trunc('month', released_on)::date as step_month,
+           count(*) over (partition by index_name, group_kind, group_name, date_trunc('month', released_on))
+               as steps_in_month
+    from marts.capability_group_steps(as_of, src)
+    where group_kind <> 'us_vs_china'
+    qualify row_number() over (partition by index_name, group_kind, group_name, date_trunc('month', released_on)
+                               order by released_on desc) = 1
 ),
 held as (
-    -- the holder at the month's end: the group's last step on or before it
-    select g.index_name, g.group_kind, g.group_name, g.month, s.score as best_score,
-           s.model_version, s.model_name, s.display_name, s.organization_ids, s.countries, s.open_weights,
-           s.released_on as held_since
-    from grid g
-    asof join steps s
-      on s.index_name = g.index_name and s.group_kind = g.group_kind and s.group_name = g.group_name
-     and last_day(g.month) >= s.released_on
+    select m.*, m.score - lag(m.score) over w as step_gain,
+           coalesce(lead(m.step_month) over w - interval 1 month,
+                    date_trunc('month', l.last_released_on))::date as last_month_held
+    from month_steps m join marts.capability_last_release(as_of, src) l using (index_name)
+    window w as (partition by m.index_name, m.group_kind, m.group_name order by m.step_month)
+),
+months as (
+    select *, unnest(generate_series(step_month, last_month_held, interval 1 month))::date as month from held
 )
-select h.index_name, h.group_kind, h.group_name, h.month, h.best_score,
-       h.model_version, h.model_name, h.display_name, h.organization_ids, h.countries, h.open_weights,
-       h.held_since,
-       coalesce(p.steps_in_month, 0) as steps_in_month,
-       h.best_score - lag(h.best_score) over (partition by h.index_name, h.group_kind, h.group_name order by h.month)
-           as gain_in_month
-from held h
-left join steps_per_month p using (index_name, group_kind, group_name, month)
-order by h.index_name, h.group_kind, h.group_name, h.month;
+select index_name, group_kind, group_name, month, score as best_score,
+       model_version, model_name, display_name, organization_ids, countries, open_weights,
+       released_on as held_since,
+       case when month = step_month then steps_in_month else 0 end as steps_in_month,
+       case when month = step_month then step_gain else 0.0 end as gain_in_month
+from months;
 
 create or replace macro marts.capability_frontier_as_of(as_of) as table
 select * from marts.capability_frontier_of(as_of, 'log');

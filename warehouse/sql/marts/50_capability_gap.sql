@@ -26,7 +26,7 @@
 -- best. Versions with no score or no release date take no part. Recomputed whole (see
 -- marts.capability_frontier).
 create or replace macro marts.capability_gap_of(as_of, src) as table
-with steps as (select * from marts.capability_group_steps(as_of, src)),
+with steps as (select * from marts.capability_group_steps(as_of, src) where group_kind <> 'country'),
 last_release as (select * from marts.capability_last_release(as_of, src)),
 pairs as (
     select * from (values ('us_vs_china', 'us_vs_china', 'US', 'China'), ('us_vs_china', 'us_vs_china', 'China', 'US'),
@@ -106,37 +106,41 @@ step_rows as (
       on f.index_name = l.index_name and f.comparison = l.comparison and f.leader = l.leader
      and f.follower = l.follower and l.score <= f.score
 ),
-months as (
-    select f.index_name, f.comparison, f.leader, f.follower,
-           unnest(generate_series(date_trunc('month', min(f.released_on)),
-                                  date_trunc('month', any_value(r.last_released_on)), interval 1 month))::date as month,
-           any_value(r.last_released_on) as last_released_on
-    from follower_steps f join last_release r using (index_name)
-    group by f.index_name, f.comparison, f.leader, f.follower
+follower_months as (
+    -- the follower's best at the end of each month with a step (its last step), held until
+    -- the month before its next such month, or the index's last month
+    select *, date_trunc('month', released_on)::date as step_month
+    from follower_steps
+    qualify row_number() over (partition by index_name, comparison, leader, follower, date_trunc('month', released_on)
+                               order by released_on desc) = 1
 ),
 follower_best as (
-    -- the follower's last step on or before the day measured
-    select m.*, least(last_day(m.month), m.last_released_on) as measured_on,
-           f.score as level_score, f.model_version as follower_model_version, f.model_name as follower_model_name,
-           f.released_on as follower_reached_on
-    from months m
-    asof join follower_steps f
-      on f.index_name = m.index_name and f.comparison = m.comparison and f.leader = m.leader
-     and f.follower = m.follower and least(last_day(m.month), m.last_released_on) >= f.released_on
+    select f.*, r.last_released_on,
+           coalesce(lead(f.step_month) over (partition by f.index_name, f.comparison, f.leader, f.follower
+                                             order by f.step_month) - interval 1 month,
+                    date_trunc('month', r.last_released_on))::date as last_month_held
+    from follower_months f join last_release r using (index_name)
 ),
 leader_reach as (
-    -- the leader's first step at or above the follower's best
-    select b.*, l.model_version as leader_model_version, l.model_name as leader_model_name,
+    -- the leader's first step at or above that best (it may come after some of the months)
+    select b.index_name, b.comparison, b.leader, b.follower, b.step_month, b.last_month_held, b.last_released_on,
+           b.score as level_score, b.model_version as follower_model_version, b.model_name as follower_model_name,
+           b.released_on as follower_reached_on,
+           l.model_version as leader_model_version, l.model_name as leader_model_name,
            l.organization_ids as leader_organization_ids, l.released_on as leader_reached_on,
            -- (the leader's data starts above the level: it may have got there before)
-           l.previous_best is null and b.level_score < l.score as before_leader_data
+           l.previous_best is null and b.score < l.score as before_leader_data
     from follower_best b
     asof left join leader_steps l
       on l.index_name = b.index_name and l.comparison = b.comparison and l.leader = b.leader
-     and l.follower = b.follower and b.level_score <= l.score
+     and l.follower = b.follower and b.score <= l.score
+),
+measured as (
+    select *, least(last_day(month), last_released_on) as measured_on
+    from (select *, unnest(generate_series(step_month, last_month_held, interval 1 month))::date as month
+          from leader_reach)
 ),
 month_rows as (
-    -- (a leader step after the day measured had not happened yet: the follower was ahead then)
     select index_name, comparison, leader, follower, 'month' as row_kind, month, level_score,
            case when reached then leader_model_version end as leader_model_version,
            case when reached then leader_model_name end as leader_model_name,
@@ -149,7 +153,8 @@ month_rows as (
            case when reached then (measured_on - leader_reached_on) / (365.25 / 12) end as gap_months,
            not reached as follower_ahead,
            case when reached then before_leader_data end as gap_is_lower_bound
-    from (select *, coalesce(leader_reached_on <= measured_on, false) as reached from leader_reach)
+    -- (a leader step after the day measured had not happened yet: the follower was ahead then)
+    from (select *, coalesce(leader_reached_on <= measured_on, false) as reached from measured)
 )
 select * from step_rows
 union all by name
