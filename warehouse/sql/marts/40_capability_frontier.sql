@@ -36,38 +36,54 @@ create or replace macro marts.capability_scores_checksum() as (
 -- 'us_vs_china' (used by marts.capability_gap, not shown in this mart) splits them as
 -- marts.catch_up_lag does: 'US' and 'China' by country, HK folded into China, a version
 -- with both US and Chinese developers in neither.
+create or replace macro marts.capability_scored(as_of, src) as table
+select index_name, model_version, score, released_on, organization_ids, countries, open_weights
+from core.capability_scores_in(as_of, src)
+where score is not null and released_on is not null;
+
+-- (narrow rows: a version's names and lists are looked up for the steps alone)
 create or replace macro marts.capability_members(as_of, src) as table
-with scored as (
-    select index_name, model_version, model_name, display_name, score, released_on,
-           organization_ids, countries, open_weights
-    from core.capability_scores_in(as_of, src)
-    where score is not null and released_on is not null
-)
-select 'overall' as group_kind, 'all' as group_name, * from scored
+with scored as (select * from marts.capability_scored(as_of, src))
+select 'overall' as group_kind, 'all' as group_name, index_name, model_version, score, released_on from scored
 union all
-select 'country', country, s.* from scored s, unnest(list_distinct(s.countries)) as c(country)
+select 'country', country, index_name, model_version, score, released_on
+from scored s, unnest(list_distinct(s.countries)) as c(country)
 union all
-select 'access', case when open_weights then 'open weights' else 'closed' end, * from scored where open_weights is not null
+select 'access', case when open_weights then 'open weights' else 'closed' end, index_name, model_version, score,
+       released_on
+from scored where open_weights is not null
 union all
-select 'organization', org_id, s.* from scored s, unnest(list_distinct(s.organization_ids)) as o(org_id)
+select 'organization', org_id, index_name, model_version, score, released_on
+from scored s, unnest(list_distinct(s.organization_ids)) as o(org_id)
 union all
-select 'us_vs_china', case when list_contains(countries, 'US') then 'US' else 'China' end, *
+select 'us_vs_china', case when list_contains(countries, 'US') then 'US' else 'China' end, index_name, model_version,
+       score, released_on
 from scored where list_contains(countries, 'US') <> list_has_any(countries, ['CN', 'HK']);
+
+-- A version's names and lists (one row per index and model version).
+create or replace macro marts.capability_version(as_of, src) as table
+select index_name, model_version, model_name, display_name, organization_ids, countries, open_weights
+from core.capability_scores_in(as_of, src);
 
 -- The frontier steps of every group: release days on which the group's best rose
 -- strictly above every earlier day's, with that day's highest-scored version.
 create or replace macro marts.capability_group_steps(as_of, src) as table
 with day_tops as (
-    select * from marts.capability_members(as_of, src)
-    qualify row_number() over (partition by index_name, group_kind, group_name, released_on
-                               order by score desc, model_version) = 1
+    -- each group's best version of each release day (equal scores: the smallest model_version)
+    select index_name, group_kind, group_name, released_on, max(score) as score,
+           arg_min(model_version, (-score, model_version)) as model_version
+    from marts.capability_members(as_of, src)
+    group by all
 ),
-with_previous as (
-    select *, max(score) over (partition by index_name, group_kind, group_name order by released_on
-                               rows between unbounded preceding and 1 preceding) as previous_best
-    from day_tops
+steps as (
+    select * from (
+        select *, max(score) over (partition by index_name, group_kind, group_name order by released_on
+                                   rows between unbounded preceding and 1 preceding) as previous_best
+        from day_tops)
+    where previous_best is null or score > previous_best
 )
-select * from with_previous where previous_best is null or score > previous_best;
+select s.*, v.* exclude (index_name, model_version)
+from steps s join marts.capability_version(as_of, src) v using (index_name, model_version);
 
 -- The last scored release of each index: where every monthly grid ends.
 create or replace macro marts.capability_last_release(as_of, src) as table

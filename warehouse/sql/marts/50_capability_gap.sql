@@ -43,9 +43,10 @@ holders as (select distinct index_name, unnest(organization_ids) as org_id from 
 -- earlier version with the same developers: any other version is beaten by an earlier one
 -- that the lab is equally part of, or not.
 developer_set_day_tops as (
-    select * exclude (group_kind, group_name) from marts.capability_members(as_of, src) where group_kind = 'overall'
-    qualify row_number() over (partition by index_name, organization_ids, released_on
-                               order by score desc, model_version) = 1
+    select index_name, organization_ids, released_on, max(score) as score,
+           arg_min(model_version, (-score, model_version)) as model_version
+    from marts.capability_scored(as_of, src)
+    group by all
 ),
 developer_set_steps as (
     select * exclude (previous_best) from (
@@ -62,10 +63,11 @@ others_day_tops as (
                                order by d.score desc, d.model_version) = 1
 ),
 others_steps as (
-    select * from (
+    select s.*, v.* exclude (index_name, model_version, organization_ids) from (
         select *, max(score) over (partition by index_name, follower order by released_on
                                    rows between unbounded preceding and 1 preceding) as previous_best
-        from others_day_tops)
+        from others_day_tops) s
+    join marts.capability_version(as_of, src) v using (index_name, model_version)
     where previous_best is null or score > previous_best
 ),
 leader_steps as (
@@ -158,8 +160,7 @@ month_rows as (
 )
 select * from step_rows
 union all by name
-select * from month_rows
-order by index_name, comparison, leader, follower, row_kind, month, leader_reached_on, level_score;
+select * from month_rows;
 
 create or replace macro marts.capability_gap_as_of(as_of) as table
 select * from marts.capability_gap_of(as_of, 'log');
