@@ -32,16 +32,17 @@ create or replace macro marts.capability_scores_checksum() as (
     from core.capability_scores
 );
 
--- Every scored version with a release date, once per group it belongs to. Kind
--- 'us_vs_china' (used by marts.capability_gap, not shown in this mart) splits them as
--- marts.catch_up_lag does: 'US' and 'China' by country, HK folded into China, a version
--- with both US and Chinese developers in neither.
+-- The versions that take part: scored, with a release date.
 create or replace macro marts.capability_scored(as_of, src) as table
 select index_name, model_version, score, released_on, organization_ids, countries, open_weights
 from core.capability_scores_in(as_of, src)
 where score is not null and released_on is not null;
 
--- (narrow rows: a version's names and lists are looked up for the steps alone)
+-- Every scored version with a release date, once per group it belongs to (narrow rows: a
+-- version's names and lists are looked up for the steps alone). Kind 'us_vs_china' (used
+-- by marts.capability_gap, not shown in this mart) splits them as marts.catch_up_lag
+-- does: 'US' and 'China' by country, HK folded into China, a version with both US and
+-- Chinese developers in neither.
 create or replace macro marts.capability_members(as_of, src) as table
 with scored as (select * from marts.capability_scored(as_of, src))
 select 'overall' as group_kind, 'all' as group_name, index_name, model_version, score, released_on from scored
@@ -87,10 +88,7 @@ from steps s join marts.capability_version(as_of, src) v using (index_name, mode
 
 -- The last scored release of each index: where every monthly grid ends.
 create or replace macro marts.capability_last_release(as_of, src) as table
-select index_name, max(released_on) as last_released_on
-from core.capability_scores_in(as_of, src)
-where score is not null and released_on is not null
-group by index_name;
+select index_name, max(released_on) as last_released_on from marts.capability_scored(as_of, src) group by index_name;
 
 create or replace macro marts.capability_frontier_of(as_of, src) as table
 -- (each month with a step, spread over the months until the next: no month-by-month lookup)
