@@ -34,7 +34,8 @@ months as (
            count(*) as months,
            count(*) filter (where follower_ahead) as months_follower_ahead,
            avg(gap_days) as mean_gap_days,
-           avg(gap_months) as mean_gap_months,
+           -- (from the days: an average of doubles would depend on the order rows are read in)
+           avg(gap_days) / (365.25 / 12) as mean_gap_months,
            max(month) as year_end_month,
            arg_max_null(gap_days, month) as year_end_gap_days,
            arg_max_null(gap_months, month) as year_end_gap_months,
