@@ -33,12 +33,14 @@ def test_bench_prints_every_figure(tmp_path):
     # The second refresh is the incremental one, and it reads only the new events.
     assert re.search(r"rebuild   incremental after 1,000 new events \(1,000 read from the log\): [\d.]+ s = [\d.]+% of full",
                      out)
+    # Then an upstream re-fit of the capability index: logged rows re-scored (up to 300), one refresh.
+    assert re.search(r"rebuild   incremental after a re-fit of [\d,]+ capability rows: [\d.]+ s = [\d.]+% of full", out)
     assert re.search(r"verify    [\d,]+ events: [\d.]+ s .*\(OK\)", out)
     assert re.search(r"query     \d+ of \d+ queries ran, \d+ runs: p50 [\d.]+ ms, p95 [\d.]+ ms", out)
     assert "FAILED" not in out
     for figure in ("bundled build (airace run)", "ingest throughput vs read_json", "ingest accounting",
                    "ingest peak memory", "rebuild full",
-                   "rebuild after 1,000 events", "verify", "query p50", "query p95"):
+                   "rebuild after 1,000 events", "rebuild after a 300-row re-fit", "verify", "query p50", "query p95"):
         assert re.search(rf"^{re.escape(figure)} .* (yes|NO|-)$", out, re.MULTILINE), figure
     assert re.search(r"wall time: [\d.]+ s for 3,000 events", out)
     assert not (tmp_path / "unused").exists()

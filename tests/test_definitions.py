@@ -39,6 +39,7 @@ EXPECTED_ASSETS = {
     "marts/allegations_network", "marts/catch_up_lag", "marts/catch_up_lag_yearly", "marts/concentration",
     "marts/frontier_timeline", "marts/policy_velocity", "marts/release_cadence", "marts/release_cadence_yearly",
     "marts/releases_monthly", "marts/releases_monthly_by_country", "marts/releases_yearly_by_group",
+    "marts/capability_frontier", "marts/capability_gap", "marts/capability_gap_yearly",
     "snapshot", "lake/log_by_record_day",
 }  # fmt: skip
 

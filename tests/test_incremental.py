@@ -359,11 +359,14 @@ class _Recording:
         return getattr(self._con, name)
 
 
+CAPABILITY_MARTS = ("marts.capability_frontier_of", "marts.capability_gap_of", "marts.capability_gap_yearly_of")
+
+
 def test_a_batch_that_reaches_no_group_of_a_table_leaves_it_alone(store):
     """A batch of policy changes alone marks no model, organization or launch group: the
     core tables and marts kept by those keys run no statement, and every table still
     equals the log; a batch of launches alone leaves policy_velocity and the allegations
-    alone."""
+    alone. Neither changes core.capability_scores, so neither recomputes the capability marts."""
     first = _launches(6) + [_policy("P", "2024-03-15"), _policy("Q", "2024-07-15", "CN")]
     first += [{"event_type": "allegation.made", "occurred_at": "2024-05-01", "source": "test", "source_ref": "a1",
                "subject": "allegation:a1",
@@ -374,10 +377,11 @@ def test_a_batch_that_reaches_no_group_of_a_table_leaves_it_alone(store):
     batches = {
         1: ([_policy("P", "2024-09-15", stage="adopted"), _policy("R", "2025-01-15")],
             ["core.models_of", "core.organizations_of", "marts.release_cadence_of", "marts.releases_monthly_of",
-             "marts.frontier_timeline_of", "marts.concentration_of", "marts.allegations_network_of"],
+             "marts.frontier_timeline_of", "marts.concentration_of", "marts.allegations_network_of",
+             *CAPABILITY_MARTS],
             ["marts.policy_velocity_of"]),
         2: (_launches(3, start=6),
-            ["marts.policy_velocity_of", "marts.allegations_network_of"],
+            ["marts.policy_velocity_of", "marts.allegations_network_of", *CAPABILITY_MARTS],
             ["core.models_of", "marts.release_cadence_of"]),
     }
     for i, (batch, untouched, refreshed) in batches.items():

@@ -1,10 +1,10 @@
-"""The marts on the bundled data (curated events + Epoch AI's notable models), built once."""
+"""The marts on the bundled data (curated events + Epoch AI's notable models and Capabilities Index), built once."""
 
 import datetime as dt
 
 import pytest
 
-from pipelines.sources import epoch
+from pipelines.sources import epoch, epoch_eci
 from pipelines.sources.curated import SOURCE_NAME as CURATED, curated_records
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh
@@ -17,6 +17,7 @@ def con(tmp_path_factory):
     store = EventStore(WarehouseHome.resolve(tmp_path_factory.mktemp("bundled") / "warehouse").ensure(), lock_timeout_s=30)
     store.append(curated_records(), source=CURATED)
     epoch.ingest_location(store)
+    epoch.ingest_location(store, table=epoch_eci.CAPABILITIES)
     refresh(store)
     with open_snapshot(store.home) as connection:
         yield connection
@@ -115,3 +116,59 @@ def test_no_accusation_edge_comes_from_a_regulator_s_inquiry(con):
     ]
     assert rows(con, """select count(*) from marts.allegations_network n, unnest(n.allegation_ids) as a(id)
                         where id in (select allegation_id from core.allegations where nature = 'inquiry')""") == [(0,)]
+
+
+# The capability gaps recomputed the plain way, one lookup per row: the first day a version of
+# the leader (for a lab: of any lab but it) scored at least the level.
+NAIVE_SCORED = """
+    select *, list_contains(countries, 'US') and not list_has_any(countries, ['CN', 'HK']) as us,
+              list_has_any(countries, ['CN', 'HK']) and not list_contains(countries, 'US') as china
+    from core.capability_scores where score is not null and released_on is not null"""
+
+
+@pytest.mark.parametrize("leader, follower", [("us", "china"), ("china", "us")])
+def test_the_monthly_gap_equals_a_plain_lookup_of_when_the_leader_got_there(con, leader, follower):
+    # (China has never been ahead of the US on ECI, so the second case is a follower ahead every month)
+    differences = rows(con, f"""
+        with scored as ({NAIVE_SCORED}),
+        months as (select * from marts.capability_gap
+                   where comparison = 'us_vs_china' and leader = '{ {"us": "US", "china": "China"}[leader] }'
+                     and row_kind = 'month'),
+        naive as (
+            select m.month,
+                   (select max(score) from scored where {follower} and released_on <= m.measured_on) as best,
+                   (select min(released_on) from scored
+                    where {leader} and released_on <= m.measured_on
+                      and score >= (select max(score) from scored where {follower} and released_on <= m.measured_on))
+                       as leader_reached_on
+            from months m)
+        select m.month, m.level_score, n.best, m.leader_reached_on, n.leader_reached_on
+        from months m join naive n using (month)
+        where m.level_score <> n.best or m.leader_reached_on is distinct from n.leader_reached_on
+           or m.gap_days is distinct from (m.measured_on - n.leader_reached_on)
+           or m.follower_ahead <> (n.leader_reached_on is null)""")
+    assert differences == []
+    months, with_gap = rows(con, f"""select count(*), count(gap_days) from marts.capability_gap
+                                     where comparison = 'us_vs_china' and leader = '{ {"us": "US", "china": "China"}[leader] }'
+                                       and row_kind = 'month'""")[0]
+    assert months > 24 and with_gap == (months if leader == "us" else 0)
+
+
+def test_each_lab_s_steps_are_those_of_every_other_lab_and_lags_are_never_zero(con):
+    naive = rows(con, f"""
+        with scored as ({NAIVE_SCORED}),
+        labs as (select distinct unnest(organization_ids) as lab from scored),
+        others as (select l.lab, s.* from labs l join scored s on not list_contains(s.organization_ids, l.lab)),
+        tops as (select * from others qualify row_number() over (partition by lab, released_on
+                                                                 order by score desc, model_version) = 1)
+        select lab, model_version, released_on from (
+            select *, max(score) over (partition by lab order by released_on
+                                       rows between unbounded preceding and 1 preceding) as before from tops)
+        where before is null or score > before order by all""")
+    mart = rows(con, """select follower, leader_model_version, leader_reached_on from marts.capability_gap
+                        where comparison = 'lab_vs_leader' and row_kind = 'step' order by all""")
+    assert mart == naive and len(mart) > 100
+    lags = rows(con, """select count(*) filter (where lag_days <= 0), count(*) filter (where lag_days > 0),
+                               count(*) filter (where step_leads and lag_days is null and open_days is null)
+                        from marts.capability_gap where row_kind = 'step'""")
+    assert lags[0][0] == 0 and lags[0][1] > 50 and lags[0][2] == 0

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.sources import epoch
+from pipelines.sources import epoch, epoch_eci
 from pipelines.sources.curated import SOURCE_NAME as CURATED, curated_records
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh
@@ -25,6 +25,7 @@ def report(tmp_path_factory):
     store = EventStore(WarehouseHome.resolve(root / "warehouse").ensure(), lock_timeout_s=30)
     store.append(curated_records(), source=CURATED)
     epoch.ingest_location(store)
+    epoch.ingest_location(store, table=epoch_eci.CAPABILITIES)
     refresh(store)
     out = root / "report.html"
     result = runner.invoke(app, ["report", str(out), "--home", str(store.home.root)], catch_exceptions=False)
@@ -79,10 +80,11 @@ def decode_png(data: bytes) -> tuple[int, int, int, list[bytes]]:
 def test_the_report_is_self_contained(report):
     text = report.read_text()
     images = re.findall(r"<img [^>]*src='([^']*)'", text)
-    assert len(images) == 3 and all(src.startswith("data:image/png;base64,") for src in images)
+    assert len(images) == 5 and all(src.startswith("data:image/png;base64,") for src in images)
     # Nothing to fetch when opened: no scripts, stylesheets or images from elsewhere.
     assert "<script" not in text and not re.search(r"(src|href)=['\"]?(https?:)?//", text)
-    assert "Is China closing the gap?" in text and "<table>" in text
+    assert "How many months behind?" in text and "Is China closing the gap in training compute?" in text
+    assert "<table>" in text
 
 
 def test_headless_chromium_shows_the_charts(report, tmp_path):
@@ -125,7 +127,9 @@ def test_the_dagster_mart_assets_carry_the_charts(home):
     }
     for key, name in [(("marts", "releases_monthly_by_country"), "chart_launches_by_country"),
                       (("marts", "catch_up_lag"), "chart_catch_up_lag_us_china"),
-                      (("marts", "concentration"), "chart_concentration")]:
+                      (("marts", "concentration"), "chart_concentration"),
+                      (("marts", "capability_frontier"), "chart_capability_frontier"),
+                      (("marts", "capability_gap"), "chart_capability_gap_months")]:
         value = charts[key][name]
         assert isinstance(value, dg.MarkdownMetadataValue)
         assert value.md_str.startswith(f"![{name.removeprefix('chart_')}](data:image/png;base64,iVBORw0KGgo")

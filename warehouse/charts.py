@@ -167,11 +167,97 @@ def concentration(con: duckdb.DuckDBPyConnection, since: str = SINCE) -> alt.Cha
     )
 
 
+# The capability frontier's groups drawn, as (group_kind, group_name, label).
+CAPABILITY_SERIES = (("country", "US", "US"), ("country", "CN", "China"), ("access", "open weights", "open weights"))
+# The gaps drawn, as (comparison, leader, follower, label).
+CAPABILITY_GAPS = (
+    ("us_vs_china", "US", "China", "China behind the US"),
+    ("open_vs_closed", "closed", "open weights", "open weights behind closed"),
+)
+
+
+def capability_frontier(con: duckdb.DuckDBPyConnection, index: str = "ECI") -> alt.Chart:
+    """The best capability-index score to date of US models, Chinese models and open-weights
+    models: a step line per group, a point at each step naming the model that set it."""
+    series = ", ".join(f"('{kind}', '{name}', '{label}')" for kind, name, label in CAPABILITY_SERIES)
+    frame = con.sql(
+        f"""with series(group_kind, group_name, label) as (values {series}),
+           frontier as (
+               select s.label, f.* from marts.capability_frontier f join series s using (group_kind, group_name)
+               where f.index_name = ?
+           ),
+           steps as (
+               select distinct label, held_since as day, best_score as score,
+                      coalesce(model_name, model_version) as model, model_version
+               from frontier
+           ),
+           last_day as (select max(last_released_on) as day from marts.capability_last_release('infinity', 'state'))
+           -- (each line carried on to the last scored release, with no point there)
+           select label as "group", day, score, model, model_version, true as is_step from steps
+           union all
+           select label, (select day from last_day), arg_max(best_score, month), null, null, false
+           from frontier group by label
+           order by "group", day""",
+        params=[index],
+    ).pl()
+    title = f"Capability frontier ({index}, Epoch AI's Capabilities Index): best score to date"
+    if frame.is_empty():
+        return _no_data(title)
+    base = alt.Chart(frame, title=title).encode(
+        x=alt.X("day:T", title=None),
+        y=alt.Y("score:Q", title=f"{index} score", scale=alt.Scale(zero=False)),
+        color=alt.Color("group:N", title=None),
+    )
+    steps = base.transform_filter("datum.is_step")
+    return (
+        alt.layer(
+            base.mark_line(interpolate="step-after"),
+            steps.mark_point(filled=True, size=40).encode(
+                tooltip=["group:N", "model:N", "model_version:N", alt.Tooltip("score:Q", format=".1f"), "day:T"]),
+            steps.mark_text(align="left", baseline="bottom", dx=3, dy=-2, fontSize=8, angle=340).encode(text="model:N"),
+        )
+        .properties(width=WIDTH, height=HEIGHT + 160)
+    )
+
+
+def capability_gap_months(con: duckdb.DuckDBPyConnection, index: str = "ECI") -> alt.Chart:
+    """How many months behind the follower is each month: the time since the leader first
+    reached the follower's best (no point where the follower was ahead)."""
+    gaps = ", ".join(f"('{c}', '{leader}', '{follower}', '{label}')" for c, leader, follower, label in CAPABILITY_GAPS)
+    frame = con.sql(
+        f"""with gaps(comparison, leader, follower, label) as (values {gaps})
+           select g.label as gap, c.measured_on, c.gap_months, c.gap_days, c.follower_model_name as follower_best,
+                  c.leader_model_name as leader_model, c.leader_reached_on,
+                  c.gap_is_lower_bound as lower_bound
+           from marts.capability_gap c join gaps g using (comparison, leader, follower)
+           where c.row_kind = 'month' and c.index_name = ?
+           order by gap, measured_on""",
+        params=[index],
+    ).pl()
+    title = f"Months behind on the capability index ({index}): time since the leader first reached the follower's best"
+    if frame.is_empty():
+        return _no_data(title)
+    return (
+        alt.Chart(frame, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("measured_on:T", title=None),
+            y=alt.Y("gap_months:Q", title="months behind"),
+            color=alt.Color("gap:N", title=None),
+            tooltip=["gap:N", "measured_on:T", alt.Tooltip("gap_months:Q", format=".1f"), "follower_best:N",
+                     "leader_model:N", "leader_reached_on:T", "lower_bound:N"],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
 # Which chart belongs to which mart: the Dagster asset of that mart shows it.
 CHARTS: dict[str, tuple[str, Callable[[duckdb.DuckDBPyConnection], alt.Chart | alt.LayerChart]]] = {
     "launches_by_country": ("marts.releases_monthly_by_country", launches_by_country),
     "catch_up_lag_us_china": ("marts.catch_up_lag", catch_up_lag),
     "concentration": ("marts.concentration", concentration),
+    "capability_frontier": ("marts.capability_frontier", capability_frontier),
+    "capability_gap_months": ("marts.capability_gap", capability_gap_months),
 }
 
 

@@ -40,8 +40,19 @@ Conventions:
 * **Dates of lower precision** (month, year) sit on the first day of their month or year in grids; the
   `*_precision` columns say which.
 * **Countries** are ISO 3166 alpha-2 codes: a model's are those its sources give (all of them), the organization registry's only where no source gives one; `EU` and `INT` (international)
-  also occur. Hong Kong is `HK`, separate from `CN`, except in `marts.catch_up_lag` (US vs China), which
-  folds HK into China.
+  also occur. Hong Kong is `HK`, separate from `CN`, except in `marts.catch_up_lag` and `marts.capability_gap`
+  (US vs China), which fold HK into China.
+* **Yardsticks: training compute vs capability.** `marts.frontier_timeline`, `marts.catch_up_lag` and
+  `marts.catch_up_lag_yearly` measure the race in **training compute** (FLOP, from Epoch AI's models table):
+  what a model's training cost. `marts.capability_frontier`, `marts.capability_gap` and
+  `marts.capability_gap_yearly` measure it on a **capability index** (Epoch AI's Capabilities Index, ECI, in
+  `core.capability_scores`): what models can do on benchmarks. They disagree, and both are shown: compute is an
+  input, and a lab can reach a capability with less of it (more efficient training, distillation, post-training
+  and reasoning at inference), so a rival can match a capability long before it matches the compute (or never
+  match the compute); compute is known only where Epoch could estimate it, while ECI covers only the versions
+  Epoch has benchmarked (scores from 2023 on) and is re-fitted when benchmarks are added (a re-fit corrects the
+  scores, and the capability marts follow); and the compute marts count models, the capability marts model
+  versions (a reasoning-effort setting or a dated API release is its own version).
 * **Joint work** counts for each developing organization in per-organization counts
   (`marts.releases_monthly`, `marts.release_cadence`) and fractionally (1/n each) in `marts.concentration`.
 
@@ -296,7 +307,7 @@ T["marts.release_cadence_yearly"] = (
 "select year, launches, gaps, median_gap_days, median_gap_change_days from marts.release_cadence_yearly where org_id = 'openai' and year >= 2019 order by year")
 
 T["marts.frontier_timeline"] = (
-"""The frontier of training compute over time, who held it and for how long, beside three frontier flags (Epoch's, the curated bundle's and ours).
+"""The frontier of training compute over time, who held it and for how long, beside three frontier flags (Epoch's, the curated bundle's and ours). **Yardstick: training compute** (FLOP spent on training), not capability: see `marts.capability_frontier` and *Yardsticks* above.
 
 * **Compute record** (`is_compute_record`): a model whose `training_compute_flop` exceeds that of every other model launched on or before its launch date (strictly; a tie sets no record). Models with unknown compute never set a record. The record is held from the model's launch until the next record (`held_until`).
 * **Frontier flags**, each named by who sets it and never mixed: `epoch_frontier` is `core.models.epoch_frontier`, Epoch AI's "Frontier model" column (Epoch's own curation of models near the top of training compute when released, judged against its whole database; NULL where Epoch does not list the model); `curated_frontier` is the curated bundle's hand judgment (`core.models.curated_frontier`); `compute_frontier` is ours, by a written rule on the data: the model's training compute is among the 10 largest known for models launched on or before its launch date (itself included, ties at the 10th counting), after Epoch's description of its flag as the top 10 by training compute when released. The flags cover models the record does not (a model can be frontier without beating the record). One row per model that is a compute record or has any flag.
@@ -328,7 +339,7 @@ One row per model that is a compute record or is flagged by Epoch.""",
 "select launched_on, model, training_compute_flop, improvement_factor, held_days_to_date from marts.frontier_timeline where is_compute_record and launched_on >= '2020-01-01' order by launched_on")
 
 T["marts.catch_up_lag"] = (
-"""For each frontier step by one group, the days until the first model of the rival group reached it, after Epoch AI's compute-lag analyses ("how far behind are open models / Chinese models", measured in training compute).
+"""For each frontier step by one group, the days until the first model of the rival group reached it, after Epoch AI's compute-lag analyses ("how far behind are open models / Chinese models"). **Yardstick: training compute**, not capability: `marts.capability_gap` measures the same comparisons on a capability index, and the two disagree (*Yardsticks* above).
 
 * **Groups.** `us_vs_china`: 'US' and 'China' by the developers' countries (`core.models.countries`). **HK is folded into China** (the registry keeps HK as its own code, but for this comparison Hong Kong organizations such as SenseTime, CUHK and HKUST are Chinese, as in US export-control treatment since 2020). A model with both US and Chinese developers belongs to neither side. `open_vs_closed`: 'open weights' and 'closed' by `core.models.open_weights`; unknown accessibility is left out. `lab_vs_leader`: the steps are `marts.frontier_timeline`'s compute records (the overall leader), the step group is the record holder's organizations, and the rival is every other lab (any model none of whose organizations made the step).
 * **Step.** A model whose training compute exceeds that of every other model of its group launched on or before its date. Models with unknown compute or launch date take no part.
@@ -357,7 +368,7 @@ T["marts.catch_up_lag"] = (
 "select step_on, model, training_compute_flop, caught_up_by_model, lag_days, open_days from marts.catch_up_lag where comparison = 'us_vs_china' and step_group = 'US' and step_on >= '2019-01-01' order by step_on")
 
 T["marts.catch_up_lag_yearly"] = (
-""""Is the gap closing?" in one query: per comparison, step group and year of the step (a dense grid from the group's first step to the last year in the data), from `marts.catch_up_lag`. `median_lag_days` is over the caught-up leading steps only: open steps are not in it, so recent years read low until they close (watch `open_steps`, and `open_days` in `marts.catch_up_lag`). `median_behind_days` measures the other direction: how far behind the group was when it set its own records.""",
+""""Is the gap closing?" in one query, **in training compute** (`marts.capability_gap_yearly` asks it on a capability index): per comparison, step group and year of the step (a dense grid from the group's first step to the last year in the data), from `marts.catch_up_lag`. `median_lag_days` is over the caught-up leading steps only: open steps are not in it, so recent years read low until they close (watch `open_steps`, and `open_days` in `marts.catch_up_lag`). `median_behind_days` measures the other direction: how far behind the group was when it set its own records.""",
 {"comparison": "us_vs_china, open_vs_closed or lab_vs_leader.",
  "step_group": "The group that made the steps.",
  "rival_group": "The group catching up.",
@@ -372,6 +383,85 @@ T["marts.catch_up_lag_yearly"] = (
  "trailing_steps": "Steps that did not lead (the rival was already there).",
  "median_behind_days": "Median `behind_days` of those steps."},
 "select year, leading_steps, caught_up_steps, open_steps, median_lag_days from marts.catch_up_lag_yearly where comparison = 'us_vs_china' and step_group = 'US' and year >= 2019 order by year")
+
+T["marts.capability_frontier"] = (
+"""The capability frontier month by month, **measured on a capability index** (Epoch AI's Capabilities Index, ECI: results on dozens of benchmarks put on one scale), not in training compute: what models can do, not what their training cost (see *Yardsticks* above). For each index, group and month: the best score of any scored model version of the group released on or before the month's last day, and the version holding it.
+
+* **Groups** (`group_kind`): `overall` (every version; `group_name` 'all'), `country` (each of the version's countries as the source gives them, ISO codes, HK its own code; joint work counts for each country), `access` ('open weights' or 'closed' by `open_weights`; unknown access is left out) and `organization` (each of the version's `organization_ids`).
+* **Read from `core.capability_scores`**: versions with a score and a release date, grouped by the version's own countries, access and organizations, so a version that links to no `core.models` row still counts. Versions not scored yet, or without a release date, take no part.
+* **Months, not days**: a dense grid from the group's first scored release to the month of the index's last scored release, so "the best as of a month" is an equality join and groups line up month by month. `held_since` keeps the exact day; `steps_in_month` counts every rise in the month, including a step overtaken within its own month (which is counted, not shown).
+* **Step**: a release day on which the group's best rises strictly above every earlier day's; its holder is that day's highest-scored version (equal scores: the smallest `model_version`).
+* Refreshed whole, only when `core.capability_scores` changes (a checksum of the columns it reads).""",
+{"index_name": "The capability index (`ECI`).",
+ "group_kind": "overall, country, access or organization.",
+ "group_name": "'all', an ISO country code, 'open weights' / 'closed', or an organization id.",
+ "month": "First day of the month.",
+ "best_score": "The group's best index score released on or before the month's last day.",
+ "model_version": "The version holding it (Epoch's model version, e.g. `gpt-5-2025-08-07_high`).",
+ "model_name": "Its model name as the source gives it.",
+ "display_name": "Its display name as the source gives it.",
+ "organization_ids": "Its developers (`core.organizations.org_id`).",
+ "countries": "Its developers' countries, as the source gives them.",
+ "open_weights": "Whether its weights are open (NULL unknown).",
+ "held_since": "Its release date: the day the group's best became this score.",
+ "steps_in_month": "How many times the group's best rose during the month (0: unchanged).",
+ "gain_in_month": "`best_score` minus the previous month's (NULL in the group's first month)."},
+"select group_name, month, round(best_score, 1) as best_score, model_name, held_since from marts.capability_frontier where group_kind = 'country' and group_name in ('US', 'CN') and month >= '2025-07-01' and steps_in_month > 0 order by month, group_name")
+
+T["marts.capability_gap"] = (
+"""How far behind the follower is, in time, **measured on a capability index** (ECI), not in training compute (`marts.catch_up_lag`): the time between the leader reaching a capability level and the follower reaching the same level.
+
+* **Comparisons** (leader -> follower). `us_vs_china`: 'US' and 'China' by the versions' countries, **HK folded into China**, a version with both US and Chinese developers in neither (as `marts.catch_up_lag`), in both directions. `open_vs_closed`: 'closed' and 'open weights' by `open_weights`, unknown access left out, in both directions. `lab_vs_leader`: the follower is each organization with a scored version; the leader ('leading lab') is every version none of whose developers is the follower, so the leader at any moment is whichever other lab was ahead (`leader_organization_ids` names it).
+* **`row_kind` 'step'**: each frontier step of the leader (a release day on which the leader's best rose strictly above every earlier day's; the day's best version), and the first day the follower released a version scoring at least as much (`follower_reached_on`). The step **leads** (`step_leads`) when the follower had not reached it by that day; then `lag_days` = `follower_reached_on - leader_reached_on`, always > 0, and NULL while the follower has not reached it (never 0, never negative): `open_days` says how long it has stood (to the index's last scored release; a lower bound). A step that did not lead has `lag_days` NULL. A follower's first scored version catches up every earlier step at once, so its first lags mostly say when it entered (or when Epoch began to score it).
+* **`row_kind` 'month'**: for each month from the follower's first scored release to the month of the index's last, the follower's best as of the month's end (`measured_on`: the month's last day, or the index's last scored release in its last month) and how long before that the leader first reached it: `gap_days` = `measured_on - leader_reached_on` (>= 0; it grows while the follower stands still and drops when it steps up), `gap_months` = `gap_days / 30.4375` (365.25 / 12). NULL with `follower_ahead` when the leader had not reached the follower's best by then. `gap_is_lower_bound`: the follower's best is below the leader's first scored version, so the leader got there on or before `leader_reached_on` (ECI scores start in 2023).
+* Every row is a capability level (`level_score`): the leader's step, or the follower's best. Versions without a score or a release date take no part. Refreshed whole, only when `core.capability_scores` changes.""",
+{"index_name": "The capability index (`ECI`).",
+ "comparison": "us_vs_china, open_vs_closed or lab_vs_leader.",
+ "leader": "US, China, closed, open weights, or 'leading lab' (every other lab).",
+ "follower": "China, US, open weights, closed, or an organization id.",
+ "row_kind": "'step' (a leader's frontier step) or 'month' (the follower's current gap).",
+ "month": "Step rows: first day of the step's month; month rows: the month measured.",
+ "level_score": "The capability level: the leader's step score, or the follower's best that month.",
+ "leader_model_version": "The leader's version that reached the level first (the step; for a month, the first leader step at or above the follower's best). NULL while the follower is ahead.",
+ "leader_model_name": "Its model name.",
+ "leader_organization_ids": "Its developers: for lab_vs_leader, the lab that was ahead.",
+ "leader_reached_on": "Its release date: when the leader reached the level.",
+ "follower_model_version": "Step rows: the follower's first version at or above the level (NULL: not reached); month rows: the version holding the follower's best.",
+ "follower_model_name": "Its model name.",
+ "follower_reached_on": "Its release date: when the follower reached the level.",
+ "step_leads": "Step rows: true when the follower had not reached the level by `leader_reached_on`. NULL for month rows.",
+ "lag_days": "Step rows: `follower_reached_on - leader_reached_on` for leading steps the follower has reached (> 0); else NULL.",
+ "open_days": "Step rows: for steps the follower has not reached, days from the step to the index's last scored release; else NULL.",
+ "measured_on": "Month rows: the day measured (the month's last day, or the index's last scored release). NULL for step rows.",
+ "gap_days": "Month rows: `measured_on - leader_reached_on` (>= 0); NULL when the follower is ahead.",
+ "gap_months": "Month rows: `gap_days / 30.4375`.",
+ "follower_ahead": "Month rows: true when the leader had not reached the follower's best by `measured_on`.",
+ "gap_is_lower_bound": "Month rows: true when the follower's best is below the leader's first scored version (the true gap may be longer)."},
+"select measured_on, round(level_score, 1) as china_best, follower_model_name, leader_model_name, leader_reached_on, gap_days, round(gap_months, 1) as gap_months from marts.capability_gap where comparison = 'us_vs_china' and leader = 'US' and row_kind = 'month' and month >= '2025-09-01' order by month")
+
+T["marts.capability_gap_yearly"] = (
+""""Is the gap closing?" in one query, **on a capability index** (ECI), from `marts.capability_gap`: per index, comparison, leader, follower and year (a dense grid from the pair's first row to the year of the index's last scored release). From the step rows: the leader's frontier steps that year, how many led, how many the follower has caught up and how many stay open, and the median lag of the caught-up ones (open steps are not in it, so recent years read low until they close: watch `open_steps`). From the month rows: the mean gap over the year's months and the gap at the year's last month (December, or the last month of data: "now").""",
+{"index_name": "The capability index (`ECI`).",
+ "comparison": "us_vs_china, open_vs_closed or lab_vs_leader.",
+ "leader": "The leader (see `marts.capability_gap`).",
+ "follower": "The follower.",
+ "year": "Calendar year (of the step, or of the month measured).",
+ "leader_steps": "The leader's frontier steps that year.",
+ "leading_steps": "Of those, steps the follower had not reached on the day.",
+ "caught_up_steps": "Leading steps the follower has reached since.",
+ "open_steps": "Leading steps the follower has not reached yet.",
+ "median_lag_days": "Median `lag_days` of the caught-up steps (NULL when none).",
+ "min_lag_days": "Shortest of those lags.",
+ "max_lag_days": "Longest of those lags.",
+ "months": "Months measured that year (0 before the follower's first scored version).",
+ "months_follower_ahead": "Of those, months when the follower was ahead (no gap).",
+ "mean_gap_days": "Mean `gap_days` over the year's months with a gap.",
+ "mean_gap_months": "The same in months (30.4375 days).",
+ "year_end_month": "The year's last month measured.",
+ "year_end_gap_days": "`gap_days` in that month (NULL when the follower was ahead then).",
+ "year_end_gap_months": "The same in months.",
+ "year_end_follower_ahead": "Whether the follower was ahead in that month."},
+"select comparison, year, round(year_end_gap_months, 1) as months_behind_at_year_end, round(mean_gap_months, 1) as mean_months_behind, leading_steps, caught_up_steps, median_lag_days from marts.capability_gap_yearly where (comparison, leader) in (('us_vs_china', 'US'), ('open_vs_closed', 'closed')) order by comparison desc, year")
 
 T["marts.allegations_network"] = (
 """Who accuses whom, of what, and where each allegation stands, quarter by quarter. Only accusations and lawsuits make edges (`core.allegations.nature`): a regulator's inquiry or study accuses no one. One row per quarter, edge (accuser -> accused organization ids, with their countries), nature, kind and status, for every quarter from the allegation's first quarter to the last quarter with an allegation event. An allegation's status in a quarter is the status of its latest step dated on or before the quarter's last day. An allegation with several accusers or accused (co-plaintiffs, co-defendants: "Disney, Universal City Studios v. Midjourney", "Anthropic v. DeepSeek, Moonshot AI, MiniMax") is one edge from each accuser to each accused.""",

@@ -136,6 +136,12 @@ class KeyedMart:
     scope: str  # a scalar SQL expression; when it changes, the whole mart is recomputed
 
 
+def _whole_mart(scope: str) -> KeyedMart:
+    """A mart that is one group: recomputed whole when `scope` (a checksum of everything
+    it reads) changes, left alone otherwise (no key of its kind is ever marked)."""
+    return KeyedMart(kind="(whole mart)", columns=(), touched="", scope=scope)
+
+
 KEYED_MARTS: dict[str, KeyedMart] = {
     "marts.frontier_timeline": KeyedMart(
         kind="frontier_day",
@@ -180,6 +186,9 @@ KEYED_MARTS: dict[str, KeyedMart] = {
         touched="marts.policy_velocity_touched_groups()",
         scope="null",  # (a row depends on its own group's changes only)
     ),
+    # The capability marts read core.capability_scores alone and are cheap to recompute.
+    **{table: _whole_mart("marts.capability_scores_checksum()")
+       for table in ("marts.capability_frontier", "marts.capability_gap", "marts.capability_gap_yearly")},
 }
 
 
@@ -577,7 +586,7 @@ def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool, 
     organizations' rows match the marts until then (release_cadence's renames). So a
     batch of new models and subjects skips that pass.
     """
-    touched = {mart.kind: mart.touched for mart in KEYED_MARTS.values()}
+    touched = {mart.kind: mart.touched for mart in KEYED_MARTS.values() if mart.touched}
     if as_they_were and not marked & {"stored_model", "stored_subject"}:
         touched = {}
     if touched:
@@ -586,8 +595,10 @@ def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool, 
             + " union all ".join(f"select ${i + 1}, * from {macro}" for i, macro in enumerate(touched.values())),
             list(touched),
         )
-    scopes = con.execute("select " + ", ".join(mart.scope for mart in KEYED_MARTS.values())).fetchall()[0]
-    return dict(zip(KEYED_MARTS, scopes, strict=True))
+    # (each distinct expression once: the capability marts share theirs)
+    expressions = list(dict.fromkeys(mart.scope for mart in KEYED_MARTS.values()))
+    values = dict(zip(expressions, con.execute("select " + ", ".join(expressions)).fetchall()[0], strict=True))
+    return {table: values[mart.scope] for table, mart in KEYED_MARTS.items()}
 
 
 def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection, marked: set[str]) -> None:

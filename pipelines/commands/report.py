@@ -23,8 +23,22 @@ from warehouse.timetravel import open_as_of, open_snapshot
 # (title, note, SQL) of the small tables under the charts; each answers one question.
 TABLES: list[tuple[str, str, str]] = [
     (
-        "Is China closing the gap? US frontier steps and China's catch-up, per year",
-        "A US step is a model whose training compute exceeded every earlier US model and every Chinese one "
+        "How many months behind? China vs the US and open weights vs closed, on the capability index (ECI)",
+        "Each month, the time since the leader first reached the follower's best score on Epoch AI's Capabilities "
+        "Index; the year's value is its last month (for the current year: now). Steps: the leader's record scores "
+        "that year and the median days until the follower matched them (open steps are not in the median).",
+        """select comparison, year, round(year_end_gap_months, 1) as months_behind_at_year_end,
+                  round(mean_gap_months, 1) as mean_months_behind, months_follower_ahead,
+                  leading_steps, caught_up_steps, open_steps, median_lag_days
+           from marts.capability_gap_yearly
+           where index_name = 'ECI' and ((comparison = 'us_vs_china' and leader = 'US')
+                                         or (comparison = 'open_vs_closed' and leader = 'closed'))
+           order by comparison desc, year""",
+    ),
+    (
+        "Is China closing the gap in training compute? US frontier steps and China's catch-up, per year",
+        "Measured in training compute (what the models cost, not what they can do: see the capability table "
+        "above). A US step is a model whose training compute exceeded every earlier US model and every Chinese one "
         "then; the lag is the days until a Chinese model matched it. Open steps have not been matched yet.",
         """select year, leading_steps as us_steps, caught_up_steps as caught_up, open_steps as still_open,
                   median_lag_days
@@ -32,8 +46,8 @@ TABLES: list[tuple[str, str, str]] = [
            where comparison = 'us_vs_china' and step_group = 'US' and year >= 2015 order by year""",
     ),
     (
-        "Open weights vs closed, per year",
-        "Days until an open-weights model matched each closed frontier step.",
+        "Open weights vs closed in training compute, per year",
+        "Days until an open-weights model matched the training compute of each closed frontier step.",
         """select year, leading_steps as closed_steps, caught_up_steps as caught_up, open_steps as still_open,
                   median_lag_days
            from marts.catch_up_lag_yearly
@@ -92,6 +106,8 @@ CHART_TITLES = {
     "launches_by_country": "Launches per month by country",
     "catch_up_lag_us_china": "US vs China: catch-up lag of training-compute frontier steps",
     "concentration": "Concentration of launches",
+    "capability_frontier": "Capability frontier (ECI): US, China and open-weights models",
+    "capability_gap_months": "Months behind on the capability index (ECI)",
 }
 
 STYLE = """

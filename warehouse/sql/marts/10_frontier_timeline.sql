@@ -1,5 +1,7 @@
 -- marts.frontier_timeline: the frontier of training compute over time, who held it and
--- for how long, beside Epoch AI's own frontier flag. A model is a compute record
+-- for how long, beside Epoch AI's own frontier flag. Yardstick: training compute (what a
+-- model's training cost, in FLOP), not capability: marts.capability_frontier measures
+-- what models can do, on a capability index. A model is a compute record
 -- (`is_compute_record`) when its training_compute_flop exceeds that of every other model
 -- launched on or before its launch date (strictly: a tie sets no record); the record is
 -- held from its launch until the next record (`held_until`; NULL while it stands).

@@ -1,6 +1,9 @@
 -- marts.catch_up_lag: for each frontier step by one group, the days until the first model
 -- of the rival group reached it (training compute >= the step's), after Epoch AI's
--- compute-lag analyses. Comparisons: `us_vs_china` (groups 'US' and 'China' by the
+-- compute-lag analyses. Yardstick: training compute, not capability (marts.capability_gap
+-- measures the same gaps on a capability index; the two disagree where a rival reaches a
+-- capability with less compute, or spends compute without reaching it).
+-- Comparisons: `us_vs_china` (groups 'US' and 'China' by the
 -- developers' countries; HK is folded into China; a model with both US and Chinese
 -- developers belongs to neither side), `open_vs_closed` ('open weights' and 'closed' by
 -- core.models.open_weights; unknown access is left out) and `lab_vs_leader` (the steps

@@ -1,4 +1,5 @@
--- marts.catch_up_lag_yearly: "is the gap closing?" in one query. Per comparison, step
+-- marts.catch_up_lag_yearly: "is the gap closing?" in one query, in training compute
+-- (marts.capability_gap_yearly asks the same on a capability index). Per comparison, step
 -- group and year of the step (a dense grid from the group's first step to the last
 -- year in the data), from marts.catch_up_lag: how many frontier steps the group made,
 -- how many led the rival, how many of those the rival has caught up and how many stay
