@@ -8,7 +8,9 @@ Facts in the log are never edited, so the difference becomes new events:
   * a row back to a state seen earlier  -> nothing (an older snapshot is stale, not news);
   * a row that vanished upstream        -> `event.retracted` with the reason;
   * a snapshot ingested before (same sha256) -> nothing at all.
-Rows are matched by their natural key, `source_ref`.
+Rows are matched by their natural key, `source_ref`, whatever their event type: Epoch's
+rows are launches, the curated bundle's are allegations, policy stages, releases and
+launches alike (its file is its whole current state too).
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def current_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, KeyS
     ).fetchall()
     for event_type, event_id, source_ref, occurred_at, precision, payload_text in rows:
         payload = json.loads(payload_text)
-        if event_type not in ("event.corrected", "event.retracted"):
+        if event_type not in ("event.corrected", "event.retracted"):  # a fact: its key's first state
             state = KeyState(event_id, occurred_at, precision, payload)
             state.seen_states.add(_state_key(occurred_at, precision, payload))
             # A reinstated row carries "key#reinstated-…": it continues the original key.
