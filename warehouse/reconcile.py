@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 
 from schemas import NewEvent, canonical_json, parse_record
+from schemas.upcasters import upcast_payload
 from warehouse.store import RawRecord
 
 # A snapshot that would retract more than this share of the known rows is far more
@@ -71,7 +72,7 @@ def current_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, KeyS
     states: dict[str, KeyState] = {}
     by_event: dict[str, KeyState] = {}
     rows = con.execute(
-        """select event_type, event_id, source_ref, occurred_at::varchar, occurred_precision, payload
+        """select event_type, event_id, source_ref, occurred_at::varchar, occurred_precision, payload, schema_version
            from events.log
            where (source = ? and event_type not in ('event.corrected', 'event.retracted'))
               or (event_type in ('event.corrected', 'event.retracted')
@@ -81,9 +82,12 @@ def current_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, KeyS
            order by position""",
         [source, source],
     ).fetchall()
-    for event_type, event_id, source_ref, occurred_at, precision, payload_text in rows:
+    for event_type, event_id, source_ref, occurred_at, precision, payload_text, version in rows:
         payload = json.loads(payload_text)
         if event_type not in ("event.corrected", "event.retracted"):  # a fact: its key's first state
+            # Compared in the current shape: a row stored at an older schema_version is not
+            # "changed" merely because the reader now upcasts the same line.
+            payload = upcast_payload(event_type, version, payload)
             state = KeyState(event_id, occurred_at, precision, payload)
             state.seen_states.add(_state_key(occurred_at, precision, payload))
             # A reinstated row carries "key#reinstated-…": it continues the original key.
