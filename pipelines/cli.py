@@ -1,43 +1,53 @@
-"""The `airace` command line: run, ingest, sql, verify."""
+"""The `airace` command line: run, ingest, sql, verify.
+
+Commands import what they use when they run: `airace sql` must start at once, without
+Dagster, the event schemas (pydantic), polars or altair (tests/test_sql_cli.py checks).
+"""
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import datetime as dt
 import errno
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import duckdb
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from warehouse import EventStore, IngestResult, WarehouseHome
-from warehouse.build import refresh
-from warehouse.lock import WarehouseBusy
-from warehouse.readers import UnreadableInput
-from warehouse.store import StoreError
-from warehouse.timetravel import (
-    DEFAULT_SQL_MEMORY_LIMIT,
-    DEFAULT_SQL_TIMEOUT_S,
-    QueryLimits,
-    QueryTimeout,
-    explain_limit,
-    open_as_of,
-    open_snapshot,
-    parse_as_of,
-    time_limit,
-)
+from pipelines.sql_shell import DEFAULT_TABLE_ROWS, OutputFormat
+from warehouse.errors import StoreError
+from warehouse.home import WarehouseHome
+from warehouse.timetravel import DEFAULT_SQL_MEMORY_LIMIT, DEFAULT_SQL_TIMEOUT_S
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from warehouse import EventStore, IngestResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="airace: an event-sourced database of the AI race.")
-console = Console()
-# Query results are wide; off a terminal (pipes, CI logs) do not squeeze them to 80 columns.
-results_console = console if console.is_terminal else Console(width=240)
-errors = Console(stderr=True, soft_wrap=True)
+
+
+class _LazyConsole:
+    """A rich Console made on first use (importing rich costs more than `airace sql --format
+    csv` takes in all)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+console = _LazyConsole()
+errors = _LazyConsole(stderr=True, soft_wrap=True)
 
 HomeOption = Annotated[
     Path | None, typer.Option("--home", help="Warehouse folder (default: $AIRACE_HOME or warehouse/data).")
@@ -61,6 +71,8 @@ def _counts_row(label: str, result: IngestResult) -> CountsRow:
 
 
 def _counts_table(title: str, rows: list[CountsRow]) -> Table:
+    from rich.table import Table
+
     table = Table(title=title)
     for column in COUNT_COLUMNS:
         table.add_column(column, justify="left" if column == "source" else "right")
@@ -79,6 +91,8 @@ def run(
 
     from pipelines.definitions import defs
     from pipelines.defs.jobs import BUILD_JOB_NAME
+
+    from warehouse.timetravel import open_snapshot
 
     resolved = _home(home).ensure()
     job = defs().resolve_job_def(BUILD_JOB_NAME)
@@ -154,6 +168,8 @@ def _ingest_files(store: EventStore, paths: list[Path]) -> tuple[list[CountsRow]
     """Each file is its own batch (all of it or none of it): report every file as it went,
     so what was committed before a bad file is said, kept and published. Returns the
     rows of the files appended and the exit code (0, or the worst failure)."""
+    from warehouse.readers import UnreadableInput
+
     rows: list[CountsRow] = []
     exit_code = 0
     for path in paths:
@@ -192,6 +208,9 @@ def ingest(
     duplicate / quarantined per input. Exit 0 even when records were quarantined; 2 when an input
     cannot be read at all (nothing from it is appended; the others are, and are published); 4 when
     the disk is full."""
+    from warehouse import EventStore
+    from warehouse.build import refresh
+
     store = EventStore(_home(home))
     if source is None:
         rows, exit_code = _ingest_files(store, [Path(p) for p in inputs])
@@ -218,57 +237,53 @@ def ingest(
         raise typer.Exit(exit_code)
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (list, dict)):
-        # CSV has no nesting: lists and structs are written as JSON.
-        return json.dumps(value, default=str, ensure_ascii=False)
-    return str(value)
+def _parse_as_of(text: str) -> dt.datetime:
+    from warehouse.timetravel import parse_as_of
 
-
-def _print_frame(frame, output_format: str) -> None:
-    if output_format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(frame.columns)
-        writer.writerows([_csv_cell(value) for value in row] for row in frame.iter_rows())
-    elif output_format == "json":
-        for row in frame.iter_rows(named=True):
-            sys.stdout.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
-    else:
-        table = Table(show_lines=False)
-        for column in frame.columns:
-            table.add_column(column)
-        for row in frame.iter_rows():
-            table.add_row(*("NULL" if value is None else str(value) for value in row))
-        results_console.print(table)
-
-
-def _run_query(con: duckdb.DuckDBPyConnection, query: str, output_format: str, limits: QueryLimits) -> bool:
     try:
-        # Planning and fetching both run under the time limit; printing does not.
-        with time_limit(con, limits):
-            relation = con.sql(query)
-            frame = relation.pl() if relation is not None else None
-    except QueryTimeout as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        return False
-    except duckdb.Error as exc:
-        errors.print(f"[red]error:[/red] {explain_limit(exc, limits)}")
-        return False
-    if frame is not None:
-        _print_frame(frame, output_format)
-    return True
+        return parse_as_of(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"--as-of {exc}") from None
+
+
+def _parse_until(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"--until {text!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _warn_before_records(text: str, first_recorded_at: dt.datetime) -> None:
+    errors.print(
+        f"[yellow]warning:[/yellow] --as-of {text} is before anything was recorded here (the first event was "
+        f"recorded at {first_recorded_at.isoformat(timespec='seconds')}): the warehouse was empty then. "
+        f"For the race as it had happened by a date, with what is known today, use --until {text[:10]}."
+    )
 
 
 @app.command()
 def sql(
-    query: Annotated[str | None, typer.Argument(help="SQL to run; omit for an interactive prompt.")] = None,
+    query: Annotated[
+        str | None,
+        typer.Argument(help="SQL to run (statements end with ;); omit for the prompt, or pipe a script on stdin."),
+    ] = None,
     home: HomeOption = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Answer as the warehouse knew it at this date/time (record time).")
+        str | None,
+        typer.Option("--as-of", help="Record time: answer as this warehouse had recorded it at this date/time."),
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Valid time: the race as it had happened by this date, with what is known today."),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table, csv, json (one object a line) or parquet (needs --output).")
+    ] = OutputFormat.table,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=0, help=f"Rows shown at most (default {DEFAULT_TABLE_ROWS} for a table, else all; 0 = all)."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to this file.")] = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help=f"Seconds a statement may run (default $AIRACE_SQL_TIMEOUT_S, else {DEFAULT_SQL_TIMEOUT_S:g}).")
     ] = None,
@@ -277,46 +292,64 @@ def sql(
     ] = None,
 ) -> None:
     """Query the published snapshot (read-only), within a time and a memory limit."""
+    from pipelines import sql_shell
+    from warehouse.timetravel import (
+        QueryLimits,
+        QueryTimeout,
+        RecordTime,
+        ValidTime,
+        explain_limit,
+        open_past,
+        open_snapshot,
+    )
+
+    if as_of is not None and until is not None:
+        raise typer.BadParameter("--as-of (record time) and --until (valid time) are two different clocks: give one")
+    if output_format is OutputFormat.parquet and output is None:
+        raise typer.BadParameter("--format parquet writes a file: give it with --output FILE")
+    if output is not None and query is None:
+        raise typer.BadParameter("--output writes the result of a QUERY: give one")
+    if limit is None:
+        limit = DEFAULT_TABLE_ROWS if output_format is OutputFormat.table and output is None else 0
+    display = sql_shell.Display(output_format, limit or None, output)
+    moment = RecordTime(_parse_as_of(as_of)) if as_of else ValidTime(_parse_until(until)) if until else None
     resolved = _home(home)
     try:
         limits = QueryLimits.resolve(timeout, memory_limit)
-        opener = open_as_of(resolved, _parse_as_of(as_of), limits) if as_of else open_snapshot(resolved, limits)
-        with opener as con:
+        with contextlib.ExitStack() as stack:
+            if moment is None:
+                session = sql_shell.Session(stack.enter_context(open_snapshot(resolved, limits)), limits)
+            else:
+                past = stack.enter_context(open_past(resolved, moment, limits))
+                session = sql_shell.Session(past.con, limits, past)
+                if past.before_records():
+                    _warn_before_records(as_of, past.first_recorded_at)
             if query is not None:
-                if not _run_query(con, query, output_format, limits):
-                    raise typer.Exit(1)
-                return
-            console.print("airace sql: the published snapshot, read-only. End with Ctrl-D or .quit")
-            while True:
-                try:
-                    line = input("airace> ").strip()
-                except EOFError:
-                    break
-                if line in {".quit", ".exit", "quit", "exit"}:
-                    break
-                if line:
-                    _run_query(con, line, output_format, limits)
-    except QueryTimeout as exc:  # rebuilding the warehouse as of --as-of took too long
+                ok = sql_shell.run_statements(session, query, display)
+            elif not sys.stdin.isatty():
+                ok = sql_shell.run_script(session, sys.stdin, display)
+            else:
+                where = "the published snapshot" if moment is None else f"the warehouse {moment}"
+                sql_shell.interactive(session, display, f"airace sql: {where}, read-only. .help for help; Ctrl-D or .quit to leave")
+                ok = True
+    except QueryTimeout as exc:  # building the warehouse at a past moment took too long
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     except StoreError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    except duckdb.Error as exc:  # e.g. the --as-of rebuild ran out of the memory cap
+    except duckdb.Error as exc:  # e.g. that building ran out of the memory cap
         errors.print(f"[red]error:[/red] {explain_limit(exc, limits)}")
         raise typer.Exit(1) from None
-
-
-def _parse_as_of(text: str) -> dt.datetime:
-    try:
-        return parse_as_of(text)
-    except ValueError as exc:
-        raise typer.BadParameter(f"--as-of {exc}") from None
+    if not ok:
+        raise typer.Exit(1)
 
 
 @app.command()
 def verify(home: HomeOption = None) -> None:
     """Check the hash chain and the ingest accounting of the live log; non-zero exit on any break."""
+    from warehouse import EventStore
+
     store = EventStore(_home(home))
     try:
         report = store.verify()
@@ -353,6 +386,8 @@ _register_command_modules()
 
 def main() -> None:
     """The console script: a busy warehouse is a message, not a traceback."""
+    from warehouse.lock import WarehouseBusy
+
     try:
         app()
     except WarehouseBusy as exc:

@@ -239,20 +239,20 @@ def test_failing_projections_publish_nothing(store, good_snapshot, append, monke
 def test_a_bad_copy_never_replaces_the_snapshot(store, good_snapshot, append, monkeypatch):
     from warehouse import snapshot
 
-    real_copy = shutil.copyfile
+    real_copy = snapshot._copy_for_every_client
     append(_batch("newer", 3))
 
-    def garbled_copy(src, dst):
-        real_copy(src, dst)
-        with open(dst, "r+b") as f:  # everything after DuckDB's headers lost, as by a failing disk
+    def garbled_copy(live, staging):
+        real_copy(live, staging)
+        with open(staging, "r+b") as f:  # everything after DuckDB's headers lost, as by a failing disk
             f.seek(3 * 4096)
-            f.write(b"\0" * (os.path.getsize(dst) - 3 * 4096))
+            f.write(b"\0" * (os.path.getsize(staging) - 3 * 4096))
 
-    def stale_copy(src, dst):
-        real_copy(store.home.snapshot_db, dst)  # a whole database, but not the live one
+    def stale_copy(live, staging):
+        real_copy(store.home.snapshot_db, staging)  # a whole database, but not the live one
 
     for bad_copy, problem in ((garbled_copy, "unreadable"), (stale_copy, "does not match")):
-        monkeypatch.setattr(snapshot.shutil, "copyfile", bad_copy)
+        monkeypatch.setattr(snapshot, "_copy_for_every_client", bad_copy)
         with pytest.raises(StoreError, match=problem):
             publish_snapshot(store.home, lock_timeout_s=5)
         assert _sha(store.home.snapshot_db) == good_snapshot and _leftovers(store.home) == []

@@ -61,6 +61,13 @@ TARGET_INCREMENTAL_RATIO = 0.05
 TARGET_VERIFY_S = 2.0
 TARGET_QUERY_P50_MS = 100.0
 TARGET_BUNDLED_RUN_S = 120.0  # issue 9: `make run` on the bundled data, 2 cores
+# Issue 16: `airace sql` answers at once, its first screen of a big mart within a second, and a
+# mart --as-of (record time, rebuilt from the log) within 10 s and a 1 GB memory cap.
+TARGET_SQL_START_S = 0.5
+TARGET_SQL_FIRST_SCREEN_S = 1.0
+TARGET_AS_OF_S = 10.0
+AS_OF_MEMORY_LIMIT = "1GB"
+AS_OF_QUERY = "select count(*) as rows from marts.releases_monthly"
 
 REFERENCE_ORGS = Path(__file__).resolve().parent / "reference" / "organizations.csv"
 
@@ -416,6 +423,58 @@ def _child_baseline(db: str, file: str) -> dict:
     return {"seconds": seconds, "maxrss_mb": _maxrss_mb(), "rows": rows}
 
 
+def _child_as_of(home_dir: str) -> dict:
+    """`airace sql --as-of` (now: every event recorded) on a mart, as the command line runs it,
+    within AS_OF_MEMORY_LIMIT; its wall time, CPU time and peak RSS."""
+    from pipelines.cli import main
+
+    sys.argv = ["airace", "sql", "--home", home_dir, "--as-of", dt.datetime.now(dt.UTC).isoformat(),
+                "--memory-limit", AS_OF_MEMORY_LIMIT, "--format", "csv", AS_OF_QUERY]
+    started, cpu = time.perf_counter(), time.process_time()
+    try:
+        main()
+        code = 0
+    except SystemExit as exit:
+        code = exit.code or 0
+    return {"seconds": time.perf_counter() - started, "cpu_s": time.process_time() - cpu,
+            "maxrss_mb": _maxrss_mb(), "ok": code == 0}
+
+
+def _sql_seconds_to_first_line(home: Path, query: str) -> float:
+    """Wall time from starting `airace sql QUERY` (a new process) to its first line of output."""
+    airace = Path(sys.executable).parent / "airace"
+    started = time.perf_counter()
+    with subprocess.Popen([str(airace), "sql", "--home", str(home), query], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL) as proc:
+        proc.stdout.readline()
+        seconds = time.perf_counter() - started
+        proc.stdout.read()
+    return seconds
+
+
+def sql_figures(home: Path) -> list[tuple[str, str, str, bool | None]]:
+    """The analyst's command line at this size: start, first screen, a mart --as-of (rows of
+    the summary table)."""
+    start_s = min(_sql_seconds_to_first_line(home, "select 1") for _ in range(3))
+    _say(f"sql       airace sql 'select 1', start to answer (best of 3): {start_s:.2f} s "
+         f"= {start_s / TARGET_SQL_START_S:.2f} of target {TARGET_SQL_START_S} s")
+    screen_s = min(_sql_seconds_to_first_line(home, "select * from marts.releases_monthly") for _ in range(3))
+    _say(f"sql       first screen of marts.releases_monthly (best of 3): {screen_s:.2f} s "
+         f"= {screen_s / TARGET_SQL_FIRST_SCREEN_S:.2f} of target {TARGET_SQL_FIRST_SCREEN_S} s")
+    as_of = _run_child("as_of", str(home), timeout_s=600)
+    _say(f"as-of     {AS_OF_QUERY!r} --as-of now --memory-limit {AS_OF_MEMORY_LIMIT}: "
+         f"{'answered' if as_of['ok'] else 'FAILED'} in {as_of['seconds']:.2f} s ({as_of['cpu_s']:.2f} s CPU), "
+         f"peak RSS {as_of['maxrss_mb']:.0f} MB = {as_of['seconds'] / TARGET_AS_OF_S:.2f} of target {TARGET_AS_OF_S:.0f} s")
+    return [
+        ("sql start (select 1)", f"{start_s:.2f} s", f"< {TARGET_SQL_START_S} s", start_s < TARGET_SQL_START_S),
+        ("sql first screen (a mart)", f"{screen_s:.2f} s", f"< {TARGET_SQL_FIRST_SCREEN_S:.0f} s",
+         screen_s < TARGET_SQL_FIRST_SCREEN_S),
+        (f"mart --as-of, cap {AS_OF_MEMORY_LIMIT}",
+         f"{as_of['seconds']:.2f} s, RSS {as_of['maxrss_mb']:.0f} MB" + ("" if as_of["ok"] else " FAILED"),
+         f"< {TARGET_AS_OF_S:.0f} s in 1 GB", as_of["ok"] and as_of["seconds"] < TARGET_AS_OF_S),
+    ]
+
+
 def _run_child(mode: str, *args: str, timeout_s: float) -> dict:
     proc = subprocess.run(
         [sys.executable, "-m", "warehouse.bench", "--child", mode, *args],
@@ -701,6 +760,7 @@ def run(events: int, workdir: Path) -> int:
         ("query p50", f"{p50:.1f} ms ({len(timings)}/{len(ANALYST_QUERIES)} queries)",
          f"< {TARGET_QUERY_P50_MS:.0f} ms", p50 < TARGET_QUERY_P50_MS and len(timings) == len(ANALYST_QUERIES)),
         ("query p95", f"{p95:.1f} ms", "-", None),
+        *sql_figures(home.root),
     ]
     _say("")
     _say(f"{'figure':<32} {'measured':<34} {'target':<16} met?")
@@ -716,10 +776,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=1_000_000, help="events in the main file (default 1,000,000)")
     parser.add_argument("--workdir", type=Path, help="keep the files here instead of a temp dir removed at the end")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--sql-only", type=Path, metavar="HOME",
+                        help="only the `airace sql` figures, on a warehouse already built (e.g. a kept --workdir's home)")
     args = parser.parse_args(argv)
+    if args.sql_only:
+        rows = sql_figures(args.sql_only.resolve())
+        for name, figure, target, met in rows:
+            _say(f"{name:<32} {figure:<34} {target:<16} {'yes' if met else 'NO'}")
+        return 0
     if args.child:
         mode, *rest = args.child
-        result = {"ingest": _child_ingest, "baseline": _child_baseline}[mode](*rest)
+        result = {"ingest": _child_ingest, "baseline": _child_baseline, "as_of": _child_as_of}[mode](*rest)
         print(json.dumps(result))
         return 0
     if args.events < 100:

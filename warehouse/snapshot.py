@@ -10,13 +10,17 @@ What a reader sees: `os.replace` swaps the directory entry, so a connection
 already open keeps reading the old file (its inode lives until the last handle
 closes) and sees the new data when it reconnects. What a failed publish leaves:
 the previous snapshot, untouched. The copy is checked (chain, head, every
-table's row count) before it may replace anything.
+table's row count, every macro) before it may replace anything.
+
+The copy is written by DuckDB in an older storage format (SNAPSHOT_STORAGE_VERSION), not
+copied byte for byte: the live file is in DuckDB 2.0's own format, which the DuckDB CLI and
+the tools analysts run on DuckDB 1.x refuse to open; in the older format every DuckDB from
+1.4 on opens it, macros included (tests/test_snapshot_clients.py opens it with 1.4 and 1.5).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +33,8 @@ from warehouse.store import GENESIS_HASH, StoreError, connect, verify
 from warehouse.witness import WitnessedHead, WitnessError, check_log, file_sha256, read_witness, record_head
 
 STAGING_SUFFIX = ".publishing"
+# Readable by DuckDB 1.4 and every later release.
+SNAPSHOT_STORAGE_VERSION = "v1.4.0"
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,11 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, str, dict[str, int]]:
-    """The log's size and head hash and the exact row count of every table."""
+Fingerprint = tuple[int, str, dict[str, int], tuple[str, ...]]
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> Fingerprint:
+    """The log's size and head hash, the exact row count of every table, and the macros."""
     count, head = con.execute("select count(*), coalesce(arg_max(hash, position), '') from events.log").fetchall()[0]
     tables = con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = current_database() order by all"
@@ -60,10 +69,14 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, str, dict[str, in
         f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
         for schema, table in tables
     }
-    return count, head, rows
+    macros = con.execute(
+        """select distinct schema_name || '.' || function_name from duckdb_functions()
+           where database_name = current_database() and function_type in ('macro', 'table_macro') order by 1"""
+    ).fetchall()
+    return count, head, rows, tuple(name for (name,) in macros)
 
 
-def _fingerprint_of(path: Path) -> tuple[int, str, dict[str, int]]:
+def _fingerprint_of(path: Path) -> Fingerprint:
     con = connect(path, read_only=True)
     try:
         return _fingerprint(con)
@@ -71,7 +84,21 @@ def _fingerprint_of(path: Path) -> tuple[int, str, dict[str, int]]:
         con.close()
 
 
-def _check_copy(staging: Path, expected: tuple[int, str, dict[str, int]]) -> None:
+def _copy_for_every_client(live: Path, staging: Path) -> None:
+    """The live database rewritten at `staging` in SNAPSHOT_STORAGE_VERSION: every schema,
+    table, macro and constraint (DuckDB's COPY FROM DATABASE)."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("attach ? as live (read_only)", [str(live)])
+        con.execute(f"attach ? as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')", [str(staging)])
+        con.execute("copy from database live to snapshot")
+        # (detaching checkpoints: the file alone then holds everything, with no WAL beside it)
+        con.execute("detach snapshot")
+    finally:
+        con.close()
+
+
+def _check_copy(staging: Path, expected: Fingerprint) -> None:
     try:
         con = connect(staging, read_only=True)
         try:
@@ -84,7 +111,8 @@ def _check_copy(staging: Path, expected: tuple[int, str, dict[str, int]]) -> Non
     if copied != expected:
         raise StoreError(
             f"snapshot copy does not match the live database: log {copied[:2]} vs {expected[:2]}, "
-            f"tables differ: {sorted(set(copied[2].items()) ^ set(expected[2].items()))}"
+            f"tables differ: {sorted(set(copied[2].items()) ^ set(expected[2].items()))}, "
+            f"macros differ: {sorted(set(copied[3]) ^ set(expected[3]))}"
         )
     if not report.ok:
         # A broken chain or accounting must never reach analysts, whoever asked to publish.
@@ -109,7 +137,8 @@ def _check_witness(staging: Path, home: WarehouseHome) -> None:
 
 
 def publish_snapshot(home: WarehouseHome, *, lock_timeout_s: float = DEFAULT_TIMEOUT_S) -> PublishedSnapshot:
-    """Copy the live database to the snapshot path: temp name, check, fsync, rename."""
+    """Copy the live database to the snapshot path (in a format DuckDB 1.4+ reads): temp
+    name, check, fsync, rename."""
     if not home.live_db.exists():
         raise StoreError(f"no warehouse at {home.live_db} to publish")
     # Unique per attempt, so a crashed publisher's leftovers never meet a live one.
@@ -127,7 +156,7 @@ def publish_snapshot(home: WarehouseHome, *, lock_timeout_s: float = DEFAULT_TIM
             con.close()
         expected = _fingerprint_of(home.live_db)
         try:
-            shutil.copyfile(home.live_db, staging)
+            _copy_for_every_client(home.live_db, staging)
             _check_copy(staging, expected)
             _check_witness(staging, home)
             fsync_path(staging)
@@ -142,6 +171,7 @@ def publish_snapshot(home: WarehouseHome, *, lock_timeout_s: float = DEFAULT_TIM
             fsync_path(home.snapshot_db.parent)
         finally:
             staging.unlink(missing_ok=True)
+            staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
     return PublishedSnapshot(home.snapshot_db, expected[0], expected[1], home.snapshot_db.stat().st_size, witnessed)
 
 

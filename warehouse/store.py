@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from schemas import NewEvent, Rejection, parse_record, upcast_payload
 from schemas.events import AMENDMENT_TYPES, raw_record_text, storable
+from warehouse.errors import StoreError
 from warehouse.home import WarehouseHome
 from warehouse.lock import DEFAULT_TIMEOUT_S, writer_lock
 
@@ -165,10 +166,6 @@ class VerifyReport:
     witnessed_position: int | None = None
     # What was found about the published snapshot, when it was checked.
     snapshot: str | None = None
-
-
-class StoreError(RuntimeError):
-    pass
 
 
 def connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:

@@ -1,25 +1,37 @@
-"""Read-only access for analysts: the published snapshot, now or as of a past moment.
+"""Read-only access for analysts: the published snapshot, now or at a past moment.
 
-"As of" means record time: the log as it stood at `as_of`, with the projections
-and marts rebuilt from it by the same SQL that builds them today, so a past
-report can be reproduced exactly even after later corrections.
+Two clocks, named for what they answer:
+
+* **record time** (`RecordTime`, `airace sql --as-of`): what this warehouse had
+  recorded at a moment — the log as it stood then, later corrections not applied —
+  so a past report can be reproduced exactly;
+* **valid time** (`ValidTime`, `airace sql --until`): the race as it had happened by
+  a date, with everything known today — the events whose date (after corrections) is
+  on or before it, every correction and retraction known today applied.
+
+Either is an in-memory warehouse whose `events.log` is a view over the snapshot's log
+(nothing is copied), holding the same macros as the snapshot. Its tables are built
+when a statement first names them (`PastWarehouse.build_for`), each with the tables it
+reads and nothing else, by the statements a full refresh runs: the intermediate tables
+once (warehouse/sql/refresh/full.sql), then each table from its
+`<table>_of('infinity', 'state')` macro.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
 import duckdb
 
-from schemas.events import EARLIEST_RETRIEVED_AT, LATEST_RETRIEVED_AT
+from warehouse.errors import StoreError
 from warehouse.home import WarehouseHome
-from warehouse.projections import CORE_TABLES, MART_TABLES, define_macros, materialize
-from warehouse.store import EVENTS_DDL, StoreError
 
 DEFAULT_SQL_TIMEOUT_S = 120.0
 DEFAULT_SQL_MEMORY_LIMIT = "4GB"
@@ -101,25 +113,24 @@ def _connect(database: str, limits: QueryLimits, *, read_only: bool) -> duckdb.D
     return con
 
 
-# "As of" is a record time: within the range every stored time keeps (see schemas.events),
-# so the moment is always one DuckDB and Python can both hold.
-EARLIEST_AS_OF = EARLIEST_RETRIEVED_AT
-LATEST_AS_OF = LATEST_RETRIEVED_AT
-
-
 def parse_as_of(text: str) -> dt.datetime:
     """An ISO date ("by the end of that day") or date-time (UTC unless it says otherwise) in
-    EARLIEST_AS_OF..LATEST_AS_OF; ValueError with the reason otherwise."""
+    the range every stored time keeps (schemas.events: one DuckDB and Python can both hold);
+    ValueError with the reason otherwise."""
+    # (imported here: the event schemas are not needed to read the snapshot)
+    from schemas.events import EARLIEST_RETRIEVED_AT as earliest
+    from schemas.events import LATEST_RETRIEVED_AT as latest
+
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not an ISO date or date-time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    if not EARLIEST_AS_OF <= moment <= LATEST_AS_OF:
-        raise ValueError(f"{text!r} is outside {EARLIEST_AS_OF.date()}..{LATEST_AS_OF.date()} (UTC)")
+    if not earliest <= moment <= latest:
+        raise ValueError(f"{text!r} is outside {earliest.date()}..{latest.date()} (UTC)")
     if len(text) == 10:
-        moment = min(moment + dt.timedelta(days=1) - dt.timedelta(microseconds=1), LATEST_AS_OF)
+        moment = min(moment + dt.timedelta(days=1) - dt.timedelta(microseconds=1), latest)
     return moment
 
 
@@ -146,39 +157,231 @@ def open_snapshot(home: WarehouseHome, limits: QueryLimits | None = None) -> Ite
         con.close()
 
 
+# --------------------------------------------------------------------------- the two clocks
+
+
+@dataclass(frozen=True)
+class RecordTime:
+    """What this warehouse had recorded at `at` (`--as-of`): the log rows recorded by then."""
+
+    at: dt.datetime
+
+    def __str__(self) -> str:
+        return f"as recorded at {self.at.isoformat()}"
+
+
+@dataclass(frozen=True)
+class ValidTime:
+    """The race as it had happened by the end of `until` (`--until`), as known today."""
+
+    until: dt.date
+
+    def __str__(self) -> str:
+        return f"as it had happened by {self.until.isoformat()}"
+
+
+PastMoment = RecordTime | ValidTime
+
+_AMENDMENTS = "('event.corrected', 'event.retracted')"
+
+
+@dataclass
+class PastWarehouse:
+    """An in-memory warehouse at a past moment; `build_for(sql)` before running `sql`."""
+
+    con: duckdb.DuckDBPyConnection
+    moment: PastMoment
+    built: set[str] = field(default_factory=set)
+    # The first moment anything was recorded (None: an empty log), for `warn_before_records`.
+    first_recorded_at: dt.datetime | None = None
+
+    def build_for(self, sql: str) -> list[str]:
+        """Build the tables `sql` names (and what they read) that are not built yet; returns them."""
+        return self.build(tables_named(sql))
+
+    def build(self, tables: Iterable[str]) -> list[str]:
+        todo = [t for t in tables_with_inputs(tables) if t not in self.built]
+        if not todo:
+            return []
+        if "projection_state" not in self.built:
+            self.con.execute(_full_refresh_sql())
+            self.built.add("projection_state")
+        self.con.execute("begin transaction")
+        try:
+            for table in todo:
+                self.con.execute(f"create or replace table {table} as select * from {table}_of('infinity', 'state')")
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        self.built.update(todo)
+        return todo
+
+    def before_records(self) -> bool:
+        """True for a record time earlier than anything recorded: the warehouse was empty then."""
+        return (
+            isinstance(self.moment, RecordTime)
+            and self.first_recorded_at is not None
+            and self.moment.at < self.first_recorded_at
+        )
+
+
 @contextmanager
-def open_as_of(
-    home: WarehouseHome, as_of: dt.datetime, limits: QueryLimits | None = None
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory warehouse holding the log as recorded up to `as_of`, rebuilt (within
-    the same time and memory limits as the queries that follow)."""
+def open_past(home: WarehouseHome, moment: PastMoment, limits: QueryLimits | None = None) -> Iterator[PastWarehouse]:
+    """The warehouse at `moment`, no table built yet (within the same time and memory limits
+    as the queries that follow)."""
     _require_snapshot(home)
     limits = limits or QueryLimits.resolve()
     con = _connect(":memory:", limits, read_only=False)
     try:
         with time_limit(con, limits):
-            _rebuild_as_of(con, home, as_of)
+            con.execute("attach ? as snapshot (read_only)", [str(home.snapshot_db)])
+            _log_views(con, moment)
+            _define(con)
+            if isinstance(moment, ValidTime):
+                _keep_what_had_happened(con, moment.until)
+            first = con.execute("select min(recorded_at) from snapshot.events.log").fetchall()[0][0]
         _lock_down(con)
-        yield con
+        yield PastWarehouse(con, moment, first_recorded_at=first)
     finally:
         con.close()
 
 
-def _rebuild_as_of(con: duckdb.DuckDBPyConnection, home: WarehouseHome, as_of: dt.datetime) -> None:
-    con.execute("attach ? as snapshot (read_only)", [str(home.snapshot_db)])
-    con.execute("create schema core; create schema marts")
-    con.execute(EVENTS_DDL)
-    con.execute("insert into events.log select * from snapshot.events.log where recorded_at <= ?", [as_of])
-    con.execute(
-        """insert into events.ingest_runs select * from snapshot.events.ingest_runs
-           where run_id in (select run_id from events.log) or finished_at <= ?""",
-        [as_of],
-    )
-    con.execute(
-        "insert into events.quarantine select * from snapshot.events.quarantine where quarantined_at <= ?", [as_of]
-    )
-    for table in ("core.organization_registry", "core.organization_parents", "core.model_alias_registry"):
-        con.execute(f"create table {table} as select * from snapshot.{table}")
-    con.execute("detach snapshot")
+@contextmanager
+def open_as_of(
+    home: WarehouseHome, as_of: dt.datetime, limits: QueryLimits | None = None, tables: Iterable[str] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection holding the warehouse as recorded up to `as_of`, with `tables` built
+    (default: every table)."""
+    with _open_built(home, RecordTime(as_of), limits, tables) as con:
+        yield con
+
+
+@contextmanager
+def open_until(
+    home: WarehouseHome, until: dt.date, limits: QueryLimits | None = None, tables: Iterable[str] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection holding the race as it had happened by `until`, with `tables` built
+    (default: every table)."""
+    with _open_built(home, ValidTime(until), limits, tables) as con:
+        yield con
+
+
+@contextmanager
+def _open_built(
+    home: WarehouseHome, moment: PastMoment, limits: QueryLimits | None, tables: Iterable[str] | None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    limits = limits or QueryLimits.resolve()
+    with open_past(home, moment, limits) as past:
+        with time_limit(past.con, limits):
+            past.build(all_tables() if tables is None else tables)
+        yield past.con
+
+
+def _timestamp_literal(moment: dt.datetime) -> str:
+    # (a view cannot take parameters; an ISO timestamp with its offset is an exact literal)
+    return f"timestamptz '{moment.isoformat()}'"
+
+
+def _log_views(con: duckdb.DuckDBPyConnection, moment: PastMoment) -> None:
+    """events.* as views over the snapshot at `moment`; the reference tables as they are."""
+    from warehouse.projections import REFERENCE_TABLES, STATE_SCHEMA
+
+    con.execute("create schema events; create schema core; create schema marts")
+    if isinstance(moment, RecordTime):
+        at = _timestamp_literal(moment.at)
+        con.execute(f"create view events.log as select * from snapshot.events.log where recorded_at <= {at}")
+        con.execute(
+            f"""create view events.ingest_runs as select * from snapshot.events.ingest_runs
+                where run_id in (select run_id from events.log) or finished_at <= {at}"""
+        )
+        con.execute(f"create view events.quarantine as select * from snapshot.events.quarantine where quarantined_at <= {at}")
+    else:
+        # (narrowed to what had happened once the macros exist: _keep_what_had_happened)
+        for table in ("log", "ingest_runs", "quarantine"):
+            con.execute(f"create view events.{table} as select * from snapshot.events.{table}")
+    # The log's own macros (events.log_as_of), as the snapshot defines them.
+    for name, parameters, definition in con.execute(
+        """select function_name, parameters, macro_definition from duckdb_functions()
+           where database_name = 'snapshot' and schema_name = 'events' and function_type = 'table_macro'"""
+    ).fetchall():
+        con.execute(f"create macro events.{name}({', '.join(parameters)}) as table {definition}")
+    for table in REFERENCE_TABLES:
+        if not table.startswith(f"{STATE_SCHEMA}."):
+            con.execute(f"create view {table} as select * from snapshot.{table}")
+
+
+def _define(con: duckdb.DuckDBPyConnection) -> None:
+    from warehouse.projections import define_macros
+
     define_macros(con)
-    materialize(con, CORE_TABLES + MART_TABLES)
+
+
+def _keep_what_had_happened(con: duckdb.DuckDBPyConnection, until: dt.date) -> None:
+    """Narrow events.log to the events that had happened by the end of `until` (their date
+    after every correction known today; retracted ones gone) and every correction and
+    retraction, so each table built from it applies what is known today."""
+    con.execute("create schema valid_time")
+    # (only event_id and occurred_at are read: DuckDB skips the payload merge)
+    con.execute(
+        "create table valid_time.happened as select event_id from core.effective_events('infinity') where occurred_at <= ?",
+        [until],
+    )
+    con.execute(
+        f"""create or replace view events.log as select * from snapshot.events.log
+            where event_type in {_AMENDMENTS} or event_id in (select event_id from valid_time.happened)"""
+    )
+
+
+# --------------------------------------------------------------------------- which tables
+
+
+@cache
+def _full_refresh_sql() -> str:
+    from warehouse.projections import REFRESH_DIR
+
+    return (REFRESH_DIR / "full.sql").read_text()
+
+
+def all_tables() -> tuple[str, ...]:
+    """Every core.* and marts.* table, in definition order (each after what it reads)."""
+    from warehouse.projections import CORE_TABLES, MART_TABLES
+
+    return tuple(p.table for p in CORE_TABLES + MART_TABLES)
+
+
+@cache
+def _inputs() -> dict[str, frozenset[str]]:
+    """The tables each table's definition reads (through their `<table>_in(` readers)."""
+    from warehouse.projections import CORE_TABLES, MART_TABLES
+
+    projections = CORE_TABLES + MART_TABLES
+    texts = {p.table: p.sql_file.read_text() for p in projections}
+    return {
+        p.table: frozenset(q.table for q in projections if q.table != p.table and f"{q.table}_in(" in texts[p.table])
+        for p in projections
+    }
+
+
+def tables_with_inputs(tables: Iterable[str]) -> list[str]:
+    """`tables` and everything they read, transitively, in definition order."""
+    inputs = _inputs()
+    wanted: set[str] = set()
+    pending = [t for t in tables if t in inputs]
+    while pending:
+        table = pending.pop()
+        if table not in wanted:
+            wanted.add(table)
+            pending.extend(inputs[table])
+    return [t for t in all_tables() if t in wanted]
+
+
+def tables_named(sql: str) -> list[str]:
+    """The core.* / marts.* tables a statement names (`marts.x`, `"marts"."x"`, any case),
+    not their macros (`marts.x_as_of(...)` recomputes from the log by itself)."""
+    named = []
+    for table in all_tables():
+        schema, name = table.split(".")
+        if re.search(rf'(?<![\w."])"?{schema}"?\s*\.\s*"?{name}"?(?![\w"])', sql, re.IGNORECASE):
+            named.append(table)
+    return named

@@ -6,11 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from pipelines import cli
-from warehouse.export import MANIFEST, PARTITION_COLUMN, export_parquet
-from warehouse.store import StoreError
 
 
 @cli.app.command()
@@ -19,6 +16,12 @@ def export(
     home: cli.HomeOption = None,
 ) -> None:
     """Parquet export (zstd) of the log, Hive-partitioned by event month, and of every core.* and marts.* table."""
+    # (imported here: registering the command must not slow `airace sql` down)
+    from rich.table import Table
+
+    from warehouse.export import MANIFEST, PARTITION_COLUMN, export_parquet
+    from warehouse.store import StoreError
+
     resolved = cli._home(home)
     try:
         result = export_parquet(resolved, directory)

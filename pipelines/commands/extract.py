@@ -13,33 +13,19 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from pipelines.cli import HomeOption, _home, app, console, errors
-from pipelines.extract import (
-    MAX_INPUT_BYTES,
-    ExtractionError,
-    decode,
-    extract_text,
-    read_limited,
-    read_path,
-)
-from warehouse import EventStore
-from warehouse.candidates import (
-    QueuedCandidate,
-    ReviewError,
-    accept_candidate,
-    list_candidates,
-    queue_candidates,
-    reject_candidate,
-)
-from warehouse.lock import WarehouseBusy
-from warehouse.store import StoreError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from warehouse.candidates import QueuedCandidate
+
+# The extractor, the HTTP client, the review queue and rich are imported by the commands
+# that use them: registering these commands must not slow `airace sql` down.
 
 FETCH_TIMEOUT_S = 15.0
 _BINARY_TYPES = ("image/", "audio/", "video/", "application/pdf", "application/zip", "application/octet-stream")
@@ -51,6 +37,10 @@ class FetchError(RuntimeError):
 
 def fetch_url(url: str, *, timeout_s: float = FETCH_TIMEOUT_S) -> tuple[bytes, str | None, str]:
     """(body, charset, content type) of a URL, refusing bodies over the size cap while streaming."""
+    import httpx
+
+    from pipelines.extract import MAX_INPUT_BYTES, ExtractionError
+
     try:
         with httpx.stream(
             "GET", url, timeout=timeout_s, follow_redirects=True, headers={"User-Agent": "airace-extract/1"}
@@ -84,6 +74,8 @@ def fetch_url(url: str, *, timeout_s: float = FETCH_TIMEOUT_S) -> tuple[bytes, s
 
 def _read_source(source: str, timeout_s: float) -> tuple[str, str | None, bool | None]:
     """(text, source URL, is HTML) for a file, a URL or "-" (stdin)."""
+    from pipelines.extract import decode, read_limited, read_path
+
     if source.startswith(("http://", "https://")):
         body, charset, content_type = fetch_url(source, timeout_s=timeout_s)
         is_html = True if "html" in content_type else (False if content_type == "text/plain" else None)
@@ -115,6 +107,12 @@ def extract_command(
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for a URL.")] = FETCH_TIMEOUT_S,
 ) -> None:
     """Read a news article (plain text or HTML) and print the candidate events it states, as JSON lines."""
+    from pipelines.extract import ExtractionError, extract_text
+    from warehouse import EventStore
+    from warehouse.candidates import queue_candidates
+    from warehouse.lock import WarehouseBusy
+    from warehouse.store import StoreError
+
     article_date = _parse_date(date)
     retrieved_at = dt.datetime.now(dt.UTC)
     try:
@@ -176,6 +174,9 @@ _SHORT_TYPES = {
 
 def _queue_table(rows: list[QueuedCandidate], *, with_status: bool) -> Table:
     """One row per candidate; the event and its evidence sentence share the wide column."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title="airace review queue" + ("" if with_status else ": pending"), show_lines=True)
     # A 10-character prefix is enough to accept or reject (ambiguous prefixes are refused).
     table.add_column("id", no_wrap=True)
@@ -212,6 +213,10 @@ def review(
     """List the candidates waiting for review (or all with --all)."""
     if ctx.invoked_subcommand is not None:
         return
+    from warehouse import EventStore
+    from warehouse.candidates import list_candidates
+    from warehouse.store import StoreError
+
     try:
         rows = list_candidates(EventStore(_home(home)), status=None if show_all else "pending")
     except StoreError as exc:
@@ -234,6 +239,11 @@ def accept(
     home: HomeOption = None,
 ) -> None:
     """Append the candidate's event to the log, recording who accepted it and when."""
+    from warehouse import EventStore
+    from warehouse.candidates import ReviewError, accept_candidate
+    from warehouse.lock import WarehouseBusy
+    from warehouse.store import StoreError
+
     try:
         outcome = accept_candidate(EventStore(_home(home)), candidate_id, reviewer=by or _default_reviewer())
     except (ReviewError, StoreError, WarehouseBusy) as exc:
@@ -259,6 +269,11 @@ def reject(
     home: HomeOption = None,
 ) -> None:
     """Record that the candidate is not an event; nothing is appended to the log."""
+    from warehouse import EventStore
+    from warehouse.candidates import ReviewError, reject_candidate
+    from warehouse.lock import WarehouseBusy
+    from warehouse.store import StoreError
+
     try:
         outcome = reject_candidate(EventStore(_home(home)), candidate_id, reviewer=by or _default_reviewer(), reason=reason)
     except (ReviewError, StoreError, WarehouseBusy) as exc:

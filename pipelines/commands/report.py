@@ -15,10 +15,9 @@ from typing import Annotated
 import duckdb
 import typer
 
-from pipelines.cli import HomeOption, _home, _parse_as_of, app, console, errors
-from warehouse import charts
-from warehouse.store import StoreError
-from warehouse.timetravel import open_as_of, open_snapshot
+from pipelines.cli import HomeOption, _home, _parse_as_of, _parse_until, app, console, errors
+from warehouse.errors import StoreError
+from warehouse.timetravel import open_as_of, open_snapshot, open_until
 
 # (title, note, SQL) of the small tables under the charts; each answers one question.
 TABLES: list[tuple[str, str, str]] = [
@@ -138,6 +137,9 @@ def _table(con: duckdb.DuckDBPyConnection, query: str) -> str:
 
 def render_report(con: duckdb.DuckDBPyConnection, *, title: str = "airace: the pace of the AI race") -> str:
     """The whole report as one HTML string (charts as data: URIs, no external reference)."""
+    # (altair, imported here: registering the command must not slow `airace sql` down)
+    from warehouse import charts
+
     events, last_recorded = con.execute("select count(*), max(recorded_at) from events.log").fetchall()[0]
     models, last_launch = con.execute("select count(*), max(launched_on) from core.models").fetchall()[0]
     parts = [
@@ -167,13 +169,25 @@ def report(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Report as the warehouse knew it at this date/time (record time).")
     ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Report the race as it had happened by this date, with what is known today (valid time)."),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report (charts and small tables) from the published snapshot."""
+    if as_of is not None and until is not None:
+        raise typer.BadParameter("--as-of (record time) and --until (valid time) are two different clocks: give one")
     resolved = _home(home)
+    title = "airace: the pace of the AI race"
     try:
-        opener = open_as_of(resolved, _parse_as_of(as_of)) if as_of else open_snapshot(resolved)
+        if as_of:
+            opener, title = open_as_of(resolved, _parse_as_of(as_of)), f"{title}, as recorded by {as_of}"
+        elif until:
+            opener, title = open_until(resolved, _parse_until(until)), f"{title}, as it had happened by {until}"
+        else:
+            opener = open_snapshot(resolved)
         with opener as con:
-            document = render_report(con)
+            document = render_report(con, title=title)
     except StoreError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
