@@ -37,7 +37,7 @@ BIN = Path(sys.executable).parent
 
 def _env(home) -> dict[str, str]:
     env = {**os.environ, "AIRACE_HOME": str(home.root), "PYTHONPATH": str(REPO), "DAGSTER_DISABLE_TELEMETRY": "1"}
-    env.pop("DAGSTER_HOME", None)
+    # (DAGSTER_HOME stays: conftest gives each test its own instance)
     return env
 
 
