@@ -1,5 +1,6 @@
 import datetime as dt
 import warnings
+from pathlib import Path
 
 import dagster as dg
 
@@ -33,7 +34,9 @@ def defs() -> dg.Definitions:
         # (load_defs is marked deprecated in favour of load_from_defs_folder, which needs
         # the project's pyproject.toml: an installed wheel has none)
         warnings.simplefilter("ignore", DeprecationWarning)
-        loaded = dg.load_defs(defs_root=pipelines.defs).map_resolved_asset_specs(func=_with_owners)
+        # (project_root named, not looked up: it would search for a pyproject.toml)
+        root = Path(pipelines.__file__).resolve().parent.parent
+        loaded = dg.load_defs(defs_root=pipelines.defs, project_root=root).map_resolved_asset_specs(func=_with_owners)
         sources = [spec.key for spec in loaded.resolve_all_asset_specs() if spec.group_name == SOURCES_GROUP]
         freshness = dg.build_last_update_freshness_checks(assets=sources, lower_bound_delta=SOURCE_FRESHNESS)
     return dg.Definitions.merge(loaded, dg.Definitions(asset_checks=freshness))
