@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 import pipelines.defs
+from pipelines.defs.schedules import schedule_default_status
 
 # Who answers for what, shown in the UI: the sources (fetching, upstream formats) and the
 # warehouse (log, projections, marts, snapshot, lake).
@@ -39,4 +40,12 @@ def defs() -> dg.Definitions:
         loaded = dg.load_defs(defs_root=pipelines.defs, project_root=root).map_resolved_asset_specs(func=_with_owners)
         sources = [spec.key for spec in loaded.resolve_all_asset_specs() if spec.group_name == SOURCES_GROUP]
         freshness = dg.build_last_update_freshness_checks(assets=sources, lower_bound_delta=SOURCE_FRESHNESS)
-    return dg.Definitions.merge(loaded, dg.Definitions(asset_checks=freshness))
+        # Between builds, a sensor evaluates them; like the schedules, on with AIRACE_SCHEDULES=on
+        # (a build evaluates them anyway).
+        on = schedule_default_status() == dg.DefaultScheduleStatus.RUNNING
+        evaluate = dg.build_sensor_for_freshness_checks(
+            freshness_checks=freshness,
+            name="source_freshness_sensor",
+            default_status=dg.DefaultSensorStatus.RUNNING if on else dg.DefaultSensorStatus.STOPPED,
+        )
+    return dg.Definitions.merge(loaded, dg.Definitions(asset_checks=freshness, sensors=[evaluate]))

@@ -54,7 +54,7 @@ def test_the_definitions_are_exactly_what_we_meant(definitions):
         "airace_lake_daily_schedule", "epoch_ai_daily", "epoch_eci_daily", "hf_hub_daily", "lab_feeds_daily", "news_feeds_daily",
     }  # fmt: skip
     assert {s.name for s in definitions.sensors} == {
-        "inbox_sensor", "refresh_after_failed_http_sources", "refresh_after_http_sources",
+        "inbox_sensor", "refresh_after_failed_http_sources", "refresh_after_http_sources", "source_freshness_sensor",
     }  # fmt: skip
 
 
