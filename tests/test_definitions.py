@@ -71,7 +71,7 @@ def test_the_asset_graph_is_what_we_meant(definitions):
     assert set(graph["events/log"]) == {
         "curated_events", "epoch_models", "epoch_capabilities", "inbox_files", "lab_feeds", "news_feeds", "hf_hub",
     }  # fmt: skip
-    assert graph["marts/releases_monthly"] == ["core/models", "core/organizations"]
+    assert graph["marts/releases_monthly"] == ["core/models", "core/organizations", "core/source_coverage"]
     assert graph["marts/policy_velocity"] == ["core/policies"]
     assert graph["marts/catch_up_lag_yearly"] == ["core/models", "marts/catch_up_lag"]
     assert set(graph["snapshot"]) >= set(core) | {"marts/releases_monthly"}
