@@ -4,12 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint ui check-defs clean dictionary eval-extract bench-extract bench
+.PHONY: run test lint ui check-defs clean dictionary eval-extract bench-extract bench lock
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	# The pinned, hash-checked versions first (requirements.lock, `make lock`), then the
+	# project itself, editable, adding nothing the lock did not pin.
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e '.[dev]'
 	touch $(INSTALLED)
 
 ## Build everything from the bundled data (no network): log, projections, marts, snapshot.
@@ -26,6 +29,11 @@ ui: $(INSTALLED)
 
 check-defs: $(INSTALLED)
 	$(BIN)/dg check defs
+
+## Re-pin requirements.lock (every dependency, dev tools included, with hashes) after editing pyproject.toml.
+lock: $(INSTALLED)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--no-annotate --custom-compile-command 'make lock' -o requirements.lock
 
 clean:
 	rm -rf warehouse/data .pytest_cache

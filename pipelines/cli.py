@@ -50,7 +50,7 @@ console = _LazyConsole()
 errors = _LazyConsole(stderr=True, soft_wrap=True)
 
 HomeOption = Annotated[
-    Path | None, typer.Option("--home", help="Warehouse folder (default: $AIRACE_HOME or warehouse/data).")
+    Path | None, typer.Option("--home", help="Warehouse folder (default: $AIRACE_HOME, else warehouse/data in a checkout, else ~/.local/share/airace/warehouse).")
 ]
 
 
@@ -91,18 +91,21 @@ def run(
 
     from pipelines.definitions import defs
     from pipelines.defs.jobs import BUILD_JOB_NAME
+    from warehouse.home import dagster_home
 
     from warehouse.timetravel import open_snapshot
 
     resolved = _home(home).ensure()
     job = defs().resolve_job_def(BUILD_JOB_NAME)
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     log_level = "DEBUG" if verbose else "WARNING"
-    result = job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
+    # Recorded in the instance the UI reads (warehouse.home.dagster_home), so `make ui`
+    # after `airace run` shows this run and its materializations.
+    with dg.DagsterInstance.from_config(str(dagster_home())) as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
     if not result.success:
         failed = [event.step_key for event in result.all_events if event.is_step_failure]
         errors.print(f"[red]airace run failed[/red] (run {result.run_id}); failed steps: {', '.join(failed) or 'see log'}")
@@ -119,6 +122,7 @@ def run(
         total = con.execute("select count(*) from events.log").fetchall()[0][0]
     console.print(_counts_table(f"airace run {result.run_id[:8]}", rows))
     console.print(f"events.log holds {total} events; snapshot for analysts: {resolved.snapshot_db}")
+    console.print(f"run recorded in the Dagster instance {dagster_home()} (`make ui` shows it)")
 
 
 def _ingest_with_source(store: EventStore, source: str, locations: list[str]) -> tuple[list[CountsRow], int]:

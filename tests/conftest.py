@@ -11,6 +11,15 @@ import pytest
 from warehouse import EventStore, RawRecord, WarehouseHome
 
 
+@pytest.fixture(autouse=True)
+def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test records its Dagster runs in its own instance, never in the project's
+    .dagster_home (`airace run` records into $DAGSTER_HOME; subprocesses inherit it)."""
+    root = tmp_path / "dagster_home"
+    monkeypatch.setenv("DAGSTER_HOME", str(root))
+    return root
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WarehouseHome:
     """A warehouse in tmp_path; AIRACE_HOME points there so Dagster resources use it too."""

@@ -30,7 +30,7 @@ BUDGET_S = 85  # the whole test, server start to stop
 
 REPOSITORIES = """{ repositoriesOrError { __typename
   ... on RepositoryConnection { nodes { name location { name }
-      assetNodes { assetKey { path } isPartitioned }
+      assetNodes { assetKey { path } dependencyKeys { path } isPartitioned }
       schedules { name cronSchedule scheduleState { status } }
       sensors { name sensorState { status } }
       jobs { name } } }
@@ -172,6 +172,16 @@ def test_dagster_dev_shows_the_graph_and_runs_it(dagster_dev):
     assert {"events/log", "core/models", "marts/releases_monthly", "snapshot", "lake/log_by_record_day"} <= keys
     definitions = defs()
     assert keys == {key.to_user_string() for key in definitions.resolve_asset_graph().get_all_asset_keys()}
+    # Each mart is drawn from exactly the tables its SQL reads (warehouse.lineage), not from every core table.
+    upstream = {
+        "/".join(node["assetKey"]["path"]): {"/".join(d["path"]) for d in node["dependencyKeys"]}
+        for node in repository["assetNodes"]
+    }
+    assert upstream["marts/catch_up_lag"] == {"core/models", "core/organizations", "marts/frontier_timeline"}
+    assert upstream["marts/policy_velocity"] == {"core/policies"}
+    assert upstream["marts/allegations_network"] == {"core/allegations"}
+    # Schedules start stopped (a laptop does not fetch the web on its own; README "Schedules").
+    assert {s["scheduleState"]["status"] for s in repository["schedules"]} == {"STOPPED"}
     schedules = {s["name"]: s for s in repository["schedules"]}
     sensors = {s["name"] for s in repository["sensors"]}
     assert "airace_lake_daily_schedule" in schedules

@@ -158,3 +158,10 @@ def test_cli_export(published, tmp_path):
     missing = runner.invoke(app, ["export", str(tmp_path / "x"), "--home", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "no published snapshot" in missing.output
 
+    foreign = tmp_path / "notes"
+    foreign.mkdir()
+    (foreign / "todo.txt").write_text("keep me")
+    refused = runner.invoke(app, ["export", str(foreign), "--home", str(published.home.root)])
+    assert refused.exit_code == 2 and "not an airace export" in " ".join(refused.output.split())
+    assert [p.name for p in foreign.iterdir()] == ["todo.txt"]
+

@@ -98,8 +98,8 @@ def test_a_malformed_feed_fails_alone_and_keeps_what_is_stored(home, store, http
     _lab_override(tmp_path, monkeypatch, good, bad)
     asset = feed_asset(load_registry(home).get("lab-feeds"))
 
-    result = materialize([asset], home, run_config=live("feeds__lab_feeds"))
-    message = step_failed(result, "feeds__lab_feeds")
+    result = materialize([asset], home, run_config=live("lab_feeds"))
+    message = step_failed(result, "lab_feeds")
     assert message and "1 of 2 location(s) failed" in message and "malformed feed" in message and "/bad.atom" in message
     # The good feed of the same source was still taken.
     assert query(home, "select count(*) from events.log") == [(2,)]
@@ -112,13 +112,13 @@ def test_offline_by_default_the_bundled_feeds_are_read_and_nothing_is_fetched(ho
     asset = feed_asset(load_registry(home).get("lab-feeds"))
     result = materialize([asset], home)
     assert result.success
-    metadata = result.asset_materializations_for_node("feeds__lab_feeds")[0].metadata
+    metadata = result.asset_materializations_for_node("lab_feeds")[0].metadata
     assert metadata["mode"].value == "offline" and metadata["appended"].value >= 3
     assert query(home, "select count(*) from raw.fetches") == [(0,)]
     launched = {r[0] for r in query(home, "select payload ->> '$.model' from events.log where event_type = 'model.launched'")}
     assert {"GPT-5", "Gemma 3", "Gemini 2.0"} <= launched and "GPT-4.1" not in launched
     again = materialize([asset], home)
-    assert again.asset_materializations_for_node("feeds__lab_feeds")[0].metadata["appended"].value == 0
+    assert again.asset_materializations_for_node("lab_feeds")[0].metadata["appended"].value == 0
 
 
 def test_a_news_feed_is_kept_as_documents_only(home):

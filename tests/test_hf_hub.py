@@ -82,8 +82,8 @@ def test_not_json_is_a_clear_error_and_other_authors_still_land(home, http_serve
                       Reply(200, b"<html>rate limited</html>"))
     http_server.serve("/api/models?author=zai-org&sort=createdAt&direction=-1&limit=2", Reply(200, fixture("hf_zai_page1.json")))
     asset = hub_asset(load_registry(home).get("test-hub"))
-    result = materialize([asset], home, run_config=live("hf_hub__test_hub"))
-    message = step_failed(result, "hf_hub__test_hub")
+    result = materialize([asset], home, run_config=live("test_hub"))
+    message = step_failed(result, "test_hub")
     assert message and "author=deepseek-ai" in message and "not JSON" in message
     assert query(home, "select source_ref from events.log order by 1") == [("zai-org/GLM-4.5",), ("zai-org/GLM-4.6",)]
 
@@ -97,6 +97,6 @@ def test_offline_the_hub_is_skipped(home):
     asset = hub_asset(load_registry(home).get("hf-hub"))
     result = materialize([asset], home)
     assert result.success
-    metadata = result.asset_materializations_for_node("hf_hub__hf_hub")[0].metadata
+    metadata = result.asset_materializations_for_node("hf_hub")[0].metadata
     assert metadata["mode"].value == "offline" and metadata["fetched_bytes"].value == 0
     assert not home.live_db.exists() or query(home, "select count(*) from raw.fetches") == [(0,)]

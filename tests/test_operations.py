@@ -37,7 +37,7 @@ BIN = Path(sys.executable).parent
 
 def _env(home) -> dict[str, str]:
     env = {**os.environ, "AIRACE_HOME": str(home.root), "PYTHONPATH": str(REPO), "DAGSTER_DISABLE_TELEMETRY": "1"}
-    env.pop("DAGSTER_HOME", None)
+    # (DAGSTER_HOME stays: conftest gives each test its own instance)
     return env
 
 
@@ -209,7 +209,9 @@ def test_a_broken_chain_stops_the_build_before_the_snapshot(store, good_snapshot
     result = _build_without_sources()
     assert not result.success
     checks = [e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    assert [(c.check_name, c.passed) for c in checks] == [("hash_chain_verifies", False)]
+    # (the sources' freshness checks read only Dagster's records, not the log: they may run)
+    warehouse_checks = [(c.check_name, c.passed) for c in checks if c.check_name != "freshness_check"]
+    assert warehouse_checks == [("hash_chain_verifies", False)]
     materialized = {e.asset_key for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
     assert dg.AssetKey("snapshot") not in materialized and dg.AssetKey(["core", "models"]) not in materialized
     assert _sha(store.home.snapshot_db) == good_snapshot

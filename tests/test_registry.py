@@ -24,7 +24,7 @@ def test_the_bundled_registry_names_every_kind_with_offline_data_that_exists(hom
     hub = registry.get("hf-hub")
     assert hub.authors["zai-org"] == hub.authors["THUDM"] == "Zhipu AI" and hub.offline_default is None
     assert all(s.schedule for s in registry.sources if s.kind in HTTP_KINDS)
-    assert ["feeds", "lab_feeds"] in source_asset_keys()
+    assert ["lab_feeds"] in source_asset_keys()
 
 
 def test_an_override_merges_over_the_bundled_registry(home, tmp_path, monkeypatch):

@@ -173,3 +173,23 @@ def test_reviewed_at_is_the_log_record_time(store: EventStore, queued: list[str]
     outcome = accept_candidate(store, queued[0], reviewer="alice", now=when)
     assert _log(store.home)[-1][4] == when
     assert get_candidate(store, outcome.candidate_id).reviewed_at == when
+
+
+@pytest.mark.usefixtures("queued")
+def test_accepting_from_the_cli_publishes_the_event_to_the_snapshot(store: EventStore) -> None:
+    """`airace review accept` says "appended": then `airace sql` must show it, not only after the next run."""
+    glm = next(c for c in list_candidates(store) if c.event_key == "GLM-5")
+    result = runner.invoke(app, ["review", "accept", glm.candidate_id, "--by", "alice", "--home", str(store.home.root)])
+    assert result.exit_code == 0, result.output
+    assert "snapshot republished" in result.output
+    with duckdb.connect(str(store.home.snapshot_db), read_only=True) as con:
+        assert con.execute("select count(*) from core.models where model = 'GLM-5'").fetchall() == [(1,)]
+
+
+@pytest.mark.usefixtures("queued")
+def test_accepting_without_refresh_says_when_the_event_will_appear(store: EventStore) -> None:
+    glm = next(c for c in list_candidates(store) if c.event_key == "GLM-5")
+    result = runner.invoke(app, ["review", "accept", glm.candidate_id, "--no-refresh", "--home", str(store.home.root)])
+    assert result.exit_code == 0, result.output
+    assert "after the next `airace run`" in result.output
+    assert not store.home.snapshot_db.exists()

@@ -175,14 +175,14 @@ def test_one_failing_source_does_not_stop_the_others_and_what_landed_is_publishe
     definitions = defs()
     http_job = definitions.resolve_job_def("http_sources")
     assert dg.AssetKey(["events", "log"]) not in http_job.asset_layer.selected_asset_keys
-    run_config = live("epoch_models", "feeds__lab_feeds", "feeds__news_feeds", "hf_hub__hf_hub")
+    run_config = live("epoch_models", "lab_feeds", "news_feeds", "hf_hub")
     result = http_job.execute_in_process(run_config=run_config, raise_on_error=False, instance=dg.DagsterInstance.ephemeral())
     assert not result.success
     assert "gave up after 3 attempts; last problem: HTTP 503" in step_failed(result, "epoch_models")
-    assert step_failed(result, "feeds__lab_feeds") is None and step_failed(result, "feeds__news_feeds") is None
+    assert step_failed(result, "lab_feeds") is None and step_failed(result, "news_feeds") is None
     # The hub source fails for the bundled authors the local server does not know (404), yet
     # the one it knows landed: a failing location does not stop the others of its source either.
-    assert "6 of 7 location(s) failed" in step_failed(result, "hf_hub__hf_hub")
+    assert "6 of 7 location(s) failed" in step_failed(result, "hf_hub")
     assert _log(home)[: len(before)] == before
     models = {r[0] for r in query(home, "select payload ->> '$.model' from events.log where event_type = 'model.launched'")}
     assert {"Claude Opus 4.5", "Gemini 3", "GLM-4.6"} <= models

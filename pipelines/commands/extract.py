@@ -2,7 +2,7 @@
 
     airace extract FILE|URL|- [--store] [--date YYYY-MM-DD] [--url URL]
     airace review [--all]
-    airace review accept ID [--by NAME]
+    airace review accept ID [--by NAME] [--no-refresh]
     airace review reject ID [--by NAME] [--reason TEXT]
 """
 
@@ -237,15 +237,21 @@ def accept(
     candidate_id: Annotated[str, typer.Argument(help="Candidate id (or a unique prefix of at least 4 characters).")],
     by: ReviewerOption = "",
     home: HomeOption = None,
+    no_refresh: Annotated[
+        bool, typer.Option("--no-refresh", help="Append only; the event appears in the snapshot after the next run.")
+    ] = False,
 ) -> None:
-    """Append the candidate's event to the log, recording who accepted it and when."""
+    """Append the candidate's event to the log, recording who accepted it and when; then
+    refresh projections and marts and republish the snapshot, so `airace sql` shows it."""
     from warehouse import EventStore
+    from warehouse.build import refresh
     from warehouse.candidates import ReviewError, accept_candidate
     from warehouse.lock import WarehouseBusy
     from warehouse.store import StoreError
 
+    store = EventStore(_home(home))
     try:
-        outcome = accept_candidate(EventStore(_home(home)), candidate_id, reviewer=by or _default_reviewer())
+        outcome = accept_candidate(store, candidate_id, reviewer=by or _default_reviewer())
     except (ReviewError, StoreError, WarehouseBusy) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -259,6 +265,11 @@ def accept(
         f"accepted {outcome.candidate_id} by {outcome.reviewer}: event {outcome.event_id} "
         f"({'appended' if outcome.appended else 'already in the log'}, run {outcome.run_id})"
     )
+    if no_refresh:
+        console.print("not published yet: the event appears in `airace sql` after the next `airace run` or ingest")
+        return
+    _, published = refresh(store)
+    console.print(f"snapshot republished: {published.path} ({published.events} events); `airace sql` shows the event")
 
 
 @review_app.command("reject")

@@ -17,12 +17,24 @@ How a failing source does not stop the others:
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import dagster as dg
 
 from pipelines.defs.epoch.assets import ASSET_KEYS as EPOCH_ASSETS
 from pipelines.defs.warehouse.assets import EVENT_LOG
 from pipelines.sources.registry import asset_name, graph_registry
+
+# Schedules start stopped: on a laptop `make ui` should not begin fetching the web on its
+# own. A server that should run them sets AIRACE_SCHEDULES=on for `dagster dev` / the
+# daemon (or an operator switches each on in the UI; Dagster remembers that choice).
+SCHEDULES_ENV = "AIRACE_SCHEDULES"
+
+
+def schedule_default_status() -> dg.DefaultScheduleStatus:
+    on = os.environ.get(SCHEDULES_ENV, "").strip().lower() in {"1", "on", "true", "yes"}
+    return dg.DefaultScheduleStatus.RUNNING if on else dg.DefaultScheduleStatus.STOPPED
+
 
 HTTP_JOB_NAME = "http_sources"
 REFRESH_JOB_NAME = "warehouse_refresh"
@@ -41,9 +53,9 @@ def http_source_keys() -> dict[str, dg.AssetKey]:
         if source.kind == "epoch_csv":
             keys[source.name] = EPOCH_ASSETS[source.name]
         elif source.kind == "feed":
-            keys[source.name] = dg.AssetKey(["feeds", asset_name(source.name)])
+            keys[source.name] = dg.AssetKey(asset_name(source.name))
         elif source.kind == "hf_hub":
-            keys[source.name] = dg.AssetKey(["hf_hub", asset_name(source.name)])
+            keys[source.name] = dg.AssetKey(asset_name(source.name))
     return keys
 
 
@@ -76,7 +88,7 @@ def _schedule(source_name: str, key: dg.AssetKey, cron: str) -> dg.ScheduleDefin
         cron_schedule=cron,
         job=http_sources_job,
         execution_timezone="UTC",
-        default_status=dg.DefaultScheduleStatus.RUNNING,
+        default_status=schedule_default_status(),
         description=f"Fetch {source_name} live ({cron} UTC); then warehouse_refresh publishes what landed.",
     )
     def _tick(context: dg.ScheduleEvaluationContext):

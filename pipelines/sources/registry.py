@@ -257,7 +257,7 @@ def source_asset_keys() -> list[list[str]]:
     keys = []
     for source in graph_registry().sources:
         if source.kind in ("feed", "hf_hub"):
-            keys.append([source.kind if source.kind == "hf_hub" else "feeds", asset_name(source.name)])
+            keys.append([asset_name(source.name)])
     return keys
 
 

@@ -8,7 +8,7 @@ from pipelines.sources.registry import asset_name, graph_registry
 from warehouse.candidates import queue_candidates
 from warehouse.raw import ensure_raw_schema
 
-FEED_ASSETS = [dg.AssetKey(["feeds", asset_name(s.name)]) for s in graph_registry().of_kind("feed", enabled_only=False)]
+FEED_ASSETS = [dg.AssetKey(asset_name(s.name)) for s in graph_registry().of_kind("feed", enabled_only=False)]
 
 
 @dg.asset(

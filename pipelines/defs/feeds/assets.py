@@ -11,7 +11,7 @@ def feed_asset(source: FeedSource) -> dg.AssetsDefinition:
     lab = any(f.organization for f in source.feeds)
 
     @dg.asset(
-        key=["feeds", asset_name(source.name)],
+        key=asset_name(source.name),
         group_name="sources",
         pool=WRITER_POOL,
         kinds={"duckdb", "rss"},

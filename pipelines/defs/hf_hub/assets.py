@@ -10,7 +10,7 @@ def hub_asset(source: HubSource) -> dg.AssetsDefinition:
     """One asset per hub source of the registry."""
 
     @dg.asset(
-        key=["hf_hub", asset_name(source.name)],
+        key=asset_name(source.name),
         group_name="sources",
         pool=WRITER_POOL,
         kinds={"duckdb", "json"},

@@ -4,6 +4,8 @@ from pipelines.defs.resources import WRITER_POOL, WarehouseResource
 from pipelines.sources.registry import source_asset_keys
 from warehouse import charts
 from warehouse.build import rebuild
+from warehouse.dictionary import T as DICTIONARY
+from warehouse.lineage import upstream_tables
 from warehouse.projections import CORE_TABLES, MART_TABLES, Projection
 from warehouse.snapshot import publish_snapshot
 from warehouse.witness import verify_with_witness
@@ -25,8 +27,77 @@ def _key(projection: Projection) -> dg.AssetKey:
     return dg.AssetKey(projection.table.split("."))
 
 
-def _preview(con, table: str, limit: int = 10) -> dg.MetadataValue:
-    return dg.MetadataValue.md(_markdown_table(con.sql(f"select * from {table} limit {limit}").pl()))
+def _upstream(projection: Projection) -> list[dg.AssetKey]:
+    """The assets a table is made from: the tables its SQL reads (warehouse.lineage), the
+    log when it reads the log; never a hand-written list."""
+    return sorted(dg.AssetKey(table.split(".")) for table in upstream_tables()[projection.table])
+
+
+# Checks on the marts (their names; each mart gets the ones that apply to it).
+NON_EMPTY = "non_empty"
+NO_NEGATIVE_LAG = "no_negative_lag"
+
+
+def _mart_checks(projection: Projection) -> list[dg.AssetCheckSpec]:
+    key = _key(projection)
+    specs = [dg.AssetCheckSpec(NON_EMPTY, asset=key, description="The mart has rows after a build.")]
+    if "lag" in projection.table:
+        specs.append(
+            dg.AssetCheckSpec(
+                NO_NEGATIVE_LAG, asset=key,
+                description="No lag (a column named *lag* or *_days) is negative: a rival cannot catch up before the step.",
+            )
+        )
+    return specs
+
+
+def _lag_columns(columns: dict[str, str]) -> list[str]:
+    numeric = ("INT", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT", "DECIMAL", "SMALLINT", "INTEGER")
+    return [c for c, kind in columns.items() if ("lag" in c or c.endswith("_days")) and kind.upper().startswith(numeric)]
+
+
+def _check_results(con, projection: Projection, rows: int, columns: dict[str, str]) -> list[dg.AssetCheckResult]:
+    key = _key(projection)
+    results = [
+        dg.AssetCheckResult(asset_key=key, check_name=NON_EMPTY, passed=rows > 0, metadata={"rows": rows})
+    ]
+    if "lag" in projection.table:
+        lags = _lag_columns(columns)
+        negative = {c: con.execute(f'select count(*) from {projection.table} where "{c}" < 0').fetchall()[0][0] for c in lags}
+        results.append(
+            dg.AssetCheckResult(
+                asset_key=key, check_name=NO_NEGATIVE_LAG, passed=bool(lags) and not any(negative.values()),
+                metadata={"negative_rows_by_column": dg.MetadataValue.json(negative), "columns_checked": ", ".join(lags) or "none"},
+            )
+        )
+    return results
+
+
+def _columns(con, table: str) -> dict[str, str]:
+    schema, name = table.split(".")
+    return dict(
+        con.execute(
+            "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
+            "and database_name = current_database() order by column_index",
+            [schema, name],
+        ).fetchall()
+    )
+
+
+def _column_schema(table: str, columns: dict[str, str]) -> dg.TableSchema:
+    """The table's columns, typed by DuckDB and described by the data dictionary."""
+    meanings = DICTIONARY.get(table, ("", {}, ""))[1]
+    return dg.TableSchema(
+        columns=[dg.TableColumn(name, kind, description=meanings.get(name)) for name, kind in columns.items()]
+    )
+
+
+def _preview(con, table: str, columns: dict[str, str], limit: int = 10) -> dg.MetadataValue:
+    """The latest rows (by the table's first date or time column, newest first), not the
+    first ten, which for a monthly mart are the 1950s."""
+    dated = next((c for c, kind in columns.items() if kind.upper().startswith(("DATE", "TIMESTAMP"))), None)
+    order = f'order by "{dated}" desc nulls last' if dated else ""
+    return dg.MetadataValue.md(_markdown_table(con.sql(f"select * from {table} {order} limit {limit}").pl()))
 
 
 def _markdown_table(frame) -> str:
@@ -80,13 +151,14 @@ def event_log(warehouse: WarehouseResource):
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(_key(p), deps=[EVENT_LOG], description=p.description, group_name="core", kinds={"duckdb"})
+        dg.AssetSpec(_key(p), deps=_upstream(p), description=p.description, group_name="core", kinds={"duckdb"})
         for p in CORE_TABLES
     ]
     + [
-        dg.AssetSpec(_key(p), deps=[_key(c) for c in CORE_TABLES], description=p.description, group_name="marts", kinds={"duckdb"})
+        dg.AssetSpec(_key(p), deps=_upstream(p), description=p.description, group_name="marts", kinds={"duckdb"})
         for p in MART_TABLES
     ],
+    check_specs=[spec for p in MART_TABLES for spec in _mart_checks(p)],
     pool=WRITER_POOL,
 )
 def projections_and_marts(warehouse: WarehouseResource):
@@ -95,7 +167,9 @@ def projections_and_marts(warehouse: WarehouseResource):
     store = warehouse.store()
     report = rebuild(store)
     with store.reader() as con:
-        previews = {p.table: _preview(con, p.table) for p in CORE_TABLES + MART_TABLES}
+        columns = {p.table: _columns(con, p.table) for p in CORE_TABLES + MART_TABLES}
+        previews = {p.table: _preview(con, p.table, columns[p.table]) for p in CORE_TABLES + MART_TABLES}
+        checks = [r for p in MART_TABLES for r in _check_results(con, p, report.counts[p.table], columns[p.table])]
         # The charts carry their data; render them after the live file is let go.
         specs = {name: (table, make(con)) for name, (table, make) in charts.CHARTS.items()}
     # Charts ride on their mart's materialization so they show in the UI beside the preview.
@@ -110,10 +184,12 @@ def projections_and_marts(warehouse: WarehouseResource):
                 "dagster/row_count": dg.MetadataValue.int(report.counts[projection.table]),
                 "mode": dg.MetadataValue.text(report.mode),
                 "events_applied": dg.MetadataValue.int(report.events_applied),
+                "dagster/column_schema": _column_schema(projection.table, columns[projection.table]),
                 "preview": previews[projection.table],
                 **charts_by_table.get(projection.table, {}),
             },
         )
+    yield from checks
 
 
 @dg.asset(
