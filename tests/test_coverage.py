@@ -82,7 +82,7 @@ def test_a_month_past_coverage_is_flagged_incomplete(logged):
 
 def test_concentration_and_cadence_flag_what_they_cannot_measure(logged):
     assert _rows(logged, "select quarter, launches, hhi_organizations, complete, enough_launches "
-                         "from marts.concentration order by quarter") == [
+                         "from marts.concentration where level = 'lab' order by quarter") == [
         (d(2024, 1, 1), 3, pytest.approx(10000 * (4 / 9 + 1 / 9)), True, False),
         (d(2024, 4, 1), 1, 10000.0, False, False),  # one launch: 10,000 whoever made it
         (d(2024, 7, 1), 2, 10000.0, False, False),
@@ -99,7 +99,7 @@ def test_concentration_and_cadence_flag_what_they_cannot_measure(logged):
 def test_a_quarter_with_enough_launches_is_measured(store):
     _append(store, [launch(f"M{k}", f"2023-0{1 + k % 3}-1{k}", source="epoch-ai", ref=f"m{k}") for k in range(10)], T1)
     # (not complete: Epoch's last date, March 18, is before the quarter's end)
-    assert _rows(store, "select quarter, launches, complete, enough_launches from marts.concentration") == [
+    assert _rows(store, "select quarter, launches, complete, enough_launches from marts.concentration where level = 'lab'") == [
         (d(2023, 1, 1), 10, False, True)
     ]
 

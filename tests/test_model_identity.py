@@ -115,7 +115,7 @@ MUST_NOT_MERGE = [
     ((C, "Stable Diffusion"), (E, "Stable Diffusion 3")),
     ((E, "T5-11B"), (E, "T5-3B")),
     ((E, "AlphaFold 2"), (E, "AlphaFold 3")),
-    ((C, "Doubao"), (E, "Doubao-pro")),
+    ((C, "DeepSeek-V3.2"), (C, "DeepSeek-V3.2-Exp")),
     ((C, "Hunyuan"), (E, "Hunyuan-Large")),
     ((C, "Gemini 2.0 Flash"), (E, "Gemini 2.0 Pro")),
     ((C, "ERNIE 5.0"), (E, "ERNIE 4.0")),

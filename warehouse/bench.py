@@ -47,6 +47,8 @@ INCREMENT_EVENTS = 1_000
 REFIT_ROWS = 300
 BAD_FRACTION = 0.03
 DUPLICATE_FRACTION = 0.05
+# ECI-shaped capability.scored rows among the good lines: the re-fit below re-scores some.
+CAPABILITY_FRACTION = 0.05
 QUERY_REPEATS = 15
 # Share of model.launched events that introduce a new model (the rest re-report one): with
 # launches 55% of events, about 3% of all events are new models (30,000 in 1M events).
@@ -354,9 +356,12 @@ def write_event_file(
     bad_fraction: float = BAD_FRACTION,
     duplicate_fraction: float = DUPLICATE_FRACTION,
     recent: bool = False,
+    capability_fraction: float = 0.0,
 ) -> GeneratedFile:
     """Write `events` JSON lines: good records, `bad_fraction` bad rows, `duplicate_fraction`
-    exact repeats of earlier good lines (which dedup must drop)."""
+    exact repeats of earlier good lines (which dedup must drop), and `capability_fraction`
+    of the good ones capability.scored rows shaped like Epoch's ECI (the bench's re-fit
+    re-scores them)."""
     gen = EventGenerator(seed, start=start)
     rng = random.Random(seed + 1)
     recent_lines: list[str] = []
@@ -371,7 +376,9 @@ def write_event_file(
                 line = rng.choice(recent_lines)
                 duplicates += 1
             else:
-                line = json.dumps(gen.record(recent=recent), ensure_ascii=False)
+                capability = roll > 1 - capability_fraction and gen.models
+                record = gen.capability_record(recent=recent) if capability else gen.record(recent=recent)
+                line = json.dumps(record, ensure_ascii=False)
                 if len(recent_lines) < 5_000:
                     recent_lines.append(line)
                 else:
@@ -638,7 +645,7 @@ def run(events: int, workdir: Path) -> int:
 
     # 1. the files
     started = time.perf_counter()
-    main = write_event_file(workdir / "events.jsonl", events, seed=7)
+    main = write_event_file(workdir / "events.jsonl", events, seed=7, capability_fraction=CAPABILITY_FRACTION)
     increment = write_event_file(
         workdir / "increment.jsonl", INCREMENT_EVENTS, seed=8, start=10 * events + 10**7,
         bad_fraction=0, duplicate_fraction=0, recent=True,
