@@ -86,3 +86,24 @@ def test_the_ai_act_is_published_then_in_force_then_applies_in_phases(store, tmp
         assert con.execute(
             "select event_id from events.log where source_ref = 'eu-ai-act-prohibitions-apply' and event_type = 'policy.changed'"
         ).fetchone() == prohibitions_id
+
+
+def test_a_better_citation_alone_becomes_a_correction_whose_url_the_tables_show(store, tmp_path):
+    """A line whose only change is its source_url is corrected too: the correction carries
+    the new URL and the projections cite it instead of the old one."""
+    bundle = tmp_path / "curated_events.jsonl"
+    (allegation,) = _bundle_lines("samr-nvidia-investigation")
+    _write(bundle, [dict(allegation, source_url="https://aggregator.example/story")])
+    ingest_curated(store, bundle)
+
+    _write(bundle, [allegation])
+    cited = ingest_curated(store, bundle)
+    assert _event_types(store, cited.run_id) == {"event.corrected": 1}
+
+    rebuild(store)
+    with store.reader() as con:
+        assert con.execute(
+            "select source_urls from core.allegations where allegation_id = 'allegation:samr-nvidia-antitrust'"
+        ).fetchall() == [([allegation["source_url"]],)]
+    again = ingest_curated(store, bundle)
+    assert (again.appended, again.duplicate) == (0, 1)
