@@ -107,3 +107,7 @@ def test_a_better_citation_alone_becomes_a_correction_whose_url_the_tables_show(
         ).fetchall() == [([allegation["source_url"]],)]
     again = ingest_curated(store, bundle)
     assert (again.appended, again.duplicate) == (0, 1)
+
+    # A line that loses its URL keeps the one cited: no correction, now or on the next run.
+    _write(bundle, [{key: value for key, value in allegation.items() if key != "source_url"}])
+    assert [ingest_curated(store, bundle).appended for _ in range(2)] == [0, 0]

@@ -154,7 +154,10 @@ def reconcile_snapshot(
         if (state is not None and undated_field is not None
                 and undated_field not in new_payload and undated_field not in state.payload):
             occurred_at, precision = state.occurred_at, state.occurred_precision
-        new_state = _state_key(occurred_at, precision, new_payload, parsed.source_url)
+        # A line without a URL keeps the one cited before: a correction can replace a
+        # citation, not remove it (core.effective_events keeps the last one given).
+        source_url = parsed.source_url or (state.source_url if state is not None else None)
+        new_state = _state_key(occurred_at, precision, new_payload, source_url)
         if state is None or new_state in state.seen_states and not state.retracted:
             out.append(record)  # new, or unchanged (a duplicate), or an older state (stale)
             continue
@@ -177,7 +180,7 @@ def reconcile_snapshot(
                 "changes": changes,
                 "reason": f"{source} snapshot {input_sha256[:12]} changed "
                 + ", ".join(sorted([*changes, *(["occurred_at"] if occurred_at != state.occurred_at else []),
-                                    *(["source_url"] if parsed.source_url != state.source_url else [])])),
+                                    *(["source_url"] if source_url != state.source_url else [])])),
             },
         }
         if occurred_at != state.occurred_at or precision != state.occurred_precision:
