@@ -49,7 +49,10 @@ AllegationStatus = Literal[
 PolicyInstrument = Literal[
     "law", "executive_order", "export_control", "regulation", "guideline", "standard", "strategy", "treaty", "other"
 ]
-PolicyStage = Literal["proposed", "adopted", "in_force", "amended", "revoked", "withdrawn"]
+# `published`: printed in an official journal (an EU act's OJ date). `in_force`: the act
+# binds (its entry into force). `applies`: a set of its provisions starts to apply, which
+# for a phased act (the AI Act) comes after entry into force, one step per date.
+PolicyStage = Literal["proposed", "adopted", "published", "in_force", "applies", "amended", "revoked", "withdrawn"]
 ModelAccess = Literal["open_weights", "api", "hosted", "unreleased"]
 # Epoch's own confidence labels, carried as given (its documentation says what they qualify).
 CapabilityConfidence = Literal["Confident", "Likely", "Speculative", "Unknown", "Unverified"]

@@ -55,3 +55,59 @@ def test_an_edited_line_becomes_a_correction_and_a_removed_line_a_retraction(sto
     again = ingest_curated(store, bundle)
     assert (again.appended, again.duplicate) == (0, 2)
     assert store.verify().ok
+
+
+def test_the_ai_act_is_published_then_in_force_then_applies_in_phases(store, tmp_path):
+    """An act's dates are distinct stages: the AI Act was published on 2024-07-12, entered into
+    force on 2024-08-01 and its provisions apply from later dates; a line that stored an
+    application date as `in_force` is corrected in place (same event id) by the bundle."""
+    bundle = tmp_path / "curated_events.jsonl"
+    steps = _bundle_lines(
+        "eu-ai-act-published", "eu-ai-act-in-force", "eu-ai-act-prohibitions-apply", "eu-ai-act-gpai-obligations-apply"
+    )
+    as_first_stored = [dict(step, payload=dict(step["payload"], stage="in_force")) if step["payload"]["stage"] == "applies"
+                       else step for step in steps[1:]]
+    _write(bundle, as_first_stored)
+    ingest_curated(store, bundle)
+    with store.reader() as con:
+        prohibitions_id = con.execute(
+            "select event_id from events.log where source_ref = 'eu-ai-act-prohibitions-apply'").fetchone()
+
+    _write(bundle, steps)
+    fixed = ingest_curated(store, bundle)
+    assert _event_types(store, fixed.run_id) == {"policy.changed": 1, "event.corrected": 2}
+
+    rebuild(store)
+    with store.reader() as con:
+        assert con.execute(
+            "select [(s.on::varchar, s.stage) for s in stages], stage from core.policies where policy_id = 'policy:eu-ai-act'"
+        ).fetchall() == [([("2024-07-12", "published"), ("2024-08-01", "in_force"), ("2025-02-02", "applies"),
+                           ("2025-08-02", "applies")], "applies")]
+        assert con.execute(
+            "select event_id from events.log where source_ref = 'eu-ai-act-prohibitions-apply' and event_type = 'policy.changed'"
+        ).fetchone() == prohibitions_id
+
+
+def test_a_better_citation_alone_becomes_a_correction_whose_url_the_tables_show(store, tmp_path):
+    """A line whose only change is its source_url is corrected too: the correction carries
+    the new URL and the projections cite it instead of the old one."""
+    bundle = tmp_path / "curated_events.jsonl"
+    (allegation,) = _bundle_lines("samr-nvidia-investigation")
+    _write(bundle, [dict(allegation, source_url="https://aggregator.example/story")])
+    ingest_curated(store, bundle)
+
+    _write(bundle, [allegation])
+    cited = ingest_curated(store, bundle)
+    assert _event_types(store, cited.run_id) == {"event.corrected": 1}
+
+    rebuild(store)
+    with store.reader() as con:
+        assert con.execute(
+            "select source_urls from core.allegations where allegation_id = 'allegation:samr-nvidia-antitrust'"
+        ).fetchall() == [([allegation["source_url"]],)]
+    again = ingest_curated(store, bundle)
+    assert (again.appended, again.duplicate) == (0, 1)
+
+    # A line that loses its URL keeps the one cited: no correction, now or on the next run.
+    _write(bundle, [{key: value for key, value in allegation.items() if key != "source_url"}])
+    assert [ingest_curated(store, bundle).appended for _ in range(2)] == [0, 0]

@@ -163,7 +163,7 @@ T["core.policies"] = (
  "jurisdiction": "Country code, `EU`, or `INT` (latest stated).",
  "instrument": "law, regulation, executive_order, export_control, guideline, standard, strategy, treaty, other.",
  "title": "Title (latest stated).",
- "stage": "Current stage: proposed, adopted, in_force, amended, revoked, withdrawn.",
+ "stage": "Current stage: proposed, adopted, published (in an official journal), in_force (entry into force), applies (a set of provisions starts to apply), amended, revoked, withdrawn.",
  "first_event_on": "Date of its first step.",
  "last_change_on": "Date of its latest step.",
  "changes": "Number of steps (policy.changed events).",

@@ -4,7 +4,9 @@ Sources such as Epoch AI's table deliver their whole current state each time.
 Facts in the log are never edited, so the difference becomes new events:
   * a row never seen before            -> its launch event (appended);
   * a row unchanged                     -> its launch event again (a duplicate);
-  * a row whose values changed          -> `event.corrected` with the changed fields;
+  * a row whose values changed          -> `event.corrected` with the changed fields
+                                           (a changed source_url alone too: the correction
+                                           carries the new URL, which the projections show);
   * a row back to a state seen earlier  -> nothing (an older snapshot is stale, not news);
   * a row that vanished upstream        -> `event.retracted` with the reason;
   * a snapshot ingested before (same sha256) -> nothing at all.
@@ -44,6 +46,7 @@ class KeyState:
     occurred_at: str
     occurred_precision: str
     payload: dict[str, Any]
+    source_url: str | None = None
     seen_states: set[str] = field(default_factory=set)
     retracted: bool = False
 
@@ -61,8 +64,9 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
-def _state_key(occurred_at: str, precision: str, payload: dict[str, Any]) -> str:
-    return canonical_json([occurred_at, precision, payload])
+def _state_key(occurred_at: str, precision: str, payload: dict[str, Any], source_url: str | None) -> str:
+    # The citation is part of a row's state: a better source for the same fact is a change.
+    return canonical_json([occurred_at, precision, payload, source_url])
 
 
 def current_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, KeyState]:
@@ -72,7 +76,8 @@ def current_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, KeyS
     states: dict[str, KeyState] = {}
     by_event: dict[str, KeyState] = {}
     rows = con.execute(
-        """select event_type, event_id, source_ref, occurred_at::varchar, occurred_precision, payload, schema_version
+        """select event_type, event_id, source_ref, occurred_at::varchar, occurred_precision, payload, schema_version,
+                  source_url
            from events.log
            where (source = ? and event_type not in ('event.corrected', 'event.retracted'))
               or (event_type in ('event.corrected', 'event.retracted')
@@ -82,14 +87,14 @@ def current_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, KeyS
            order by position""",
         [source, source],
     ).fetchall()
-    for event_type, event_id, source_ref, occurred_at, precision, payload_text, version in rows:
+    for event_type, event_id, source_ref, occurred_at, precision, payload_text, version, source_url in rows:
         payload = json.loads(payload_text)
         if event_type not in ("event.corrected", "event.retracted"):  # a fact: its key's first state
             # Compared in the current shape: a row stored at an older schema_version is not
             # "changed" merely because the reader now upcasts the same line.
             payload = upcast_payload(event_type, version, payload)
-            state = KeyState(event_id, occurred_at, precision, payload)
-            state.seen_states.add(_state_key(occurred_at, precision, payload))
+            state = KeyState(event_id, occurred_at, precision, payload, source_url)
+            state.seen_states.add(_state_key(occurred_at, precision, payload, source_url))
             # A reinstated row carries "key#reinstated-…": it continues the original key.
             states[source_ref.split("#reinstated-")[0]] = state
             by_event[event_id] = state
@@ -101,7 +106,8 @@ def current_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, KeyS
         state.payload = merge_patch(state.payload, payload.get("changes", {}))
         state.occurred_at = payload.get("occurred_at") or state.occurred_at
         state.occurred_precision = payload.get("occurred_precision") or state.occurred_precision
-        state.seen_states.add(_state_key(state.occurred_at, state.occurred_precision, state.payload))
+        state.source_url = source_url or state.source_url  # (as core.effective_events reads it)
+        state.seen_states.add(_state_key(state.occurred_at, state.occurred_precision, state.payload, state.source_url))
     return states
 
 
@@ -148,7 +154,10 @@ def reconcile_snapshot(
         if (state is not None and undated_field is not None
                 and undated_field not in new_payload and undated_field not in state.payload):
             occurred_at, precision = state.occurred_at, state.occurred_precision
-        new_state = _state_key(occurred_at, precision, new_payload)
+        # A line without a URL keeps the one cited before: a correction can replace a
+        # citation, not remove it (core.effective_events keeps the last one given).
+        source_url = parsed.source_url or (state.source_url if state is not None else None)
+        new_state = _state_key(occurred_at, precision, new_payload, source_url)
         if state is None or new_state in state.seen_states and not state.retracted:
             out.append(record)  # new, or unchanged (a duplicate), or an older state (stale)
             continue
@@ -170,7 +179,8 @@ def reconcile_snapshot(
                 "target_event_id": state.event_id,
                 "changes": changes,
                 "reason": f"{source} snapshot {input_sha256[:12]} changed "
-                + ", ".join(sorted([*changes, *(["occurred_at"] if occurred_at != state.occurred_at else [])])),
+                + ", ".join(sorted([*changes, *(["occurred_at"] if occurred_at != state.occurred_at else []),
+                                    *(["source_url"] if source_url != state.source_url else [])])),
             },
         }
         if occurred_at != state.occurred_at or precision != state.occurred_precision:

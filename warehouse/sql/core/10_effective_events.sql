@@ -2,6 +2,9 @@
 -- events removed. Every projection starts here, so "as of" works for all of them.
 --   * event.corrected carries `changes` (merged over the target's payload as a JSON
 --     merge patch, in log order) and optionally a new occurred_at / precision;
+--   * a correction's own source_url, when it has one, becomes the corrected event's
+--     source_url (the latest standing one): a better citation replaces the old one, and
+--     retracting the correction brings the old one back;
 --   * event.retracted removes its target; retracting a correction undoes it (the
 --     target's values come back as if it had never been logged).
 -- With src 'dirty', only the events marked dirty are recomputed: their own log rows and
@@ -55,6 +58,7 @@ corrections as (
                filter (where core.valid_day(payload ->> 'occurred_at') is not null) as occurred_at,
            arg_max(core.valid_precision(payload ->> 'occurred_precision'), position)
                filter (where core.valid_precision(payload ->> 'occurred_precision') is not null) as occurred_precision,
+           arg_max(source_url, position) filter (where source_url is not null) as source_url,
            count(*) as corrections,
            max(recorded_at) as corrected_at
     from log
@@ -69,7 +73,7 @@ select l.position,
        coalesce(c.occurred_precision, l.occurred_precision) as occurred_precision,
        l.recorded_at,
        l.source,
-       l.source_url,
+       coalesce(c.source_url, l.source_url) as source_url,
        l.source_ref,
        case when c.changes is null or len(c.changes) = 0 then l.payload
             else list_reduce(list_prepend(l.payload, c.changes), lambda patched, patch: json_merge_patch(patched, patch))
