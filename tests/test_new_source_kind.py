@@ -165,3 +165,18 @@ def test_the_toy_kind_is_a_dagster_asset_with_a_schedule_in_the_real_definitions
     assert seen == {"cron": "30 6 * * *", "job": "http_sources", "run_key": "toy-releases:2026-01-02",
                     "success": True, "asset": "toy_releases_api/toy_releases", "appended": 3, "mode": "live"}
     assert query(home, "select count(*) from events.log where source = 'toy-releases'") == [(3,)]
+
+
+def test_airace_ingest_source_runs_the_toy_kind_through_the_same_runner(home, http_server, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    _register(tmp_path, monkeypatch, _serve_two_pages(http_server))
+    cli = CliRunner()
+    first = cli.invoke(app, ["ingest", "--source", "toy-releases", "--home", str(home.root), "--no-refresh"])
+    assert first.exit_code == 0, first.output
+    assert "toy-releases (live)" in first.output and "200" in first.output
+    assert query(home, "select count(*) from events.log where source = 'toy-releases'") == [(3,)]
+    refused = cli.invoke(app, ["ingest", "--source", "toy-releases", "--home", str(home.root), "extra.jsonl"])
+    assert refused.exit_code == 2 and "give no inputs" in refused.output
