@@ -21,7 +21,6 @@ plus its entry in sources.toml (see README, "A new source").
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -148,8 +147,4 @@ def kind_of(entry: registry.SourceEntry) -> SourceKind | None:
     """The runner-backed kind of a registry entry; None for a kind with its own asset (epoch_csv, inbox)."""
     _load_builtin_kinds()
     return KINDS.get(entry.kind)
-
-
-def run_backed(entries, *, predicate: Callable[[SourceKind], bool] = lambda kind: True) -> list:
-    return [e for e in entries if (k := kind_of(e)) is not None and predicate(k)]
 
