@@ -21,6 +21,7 @@ plus its entry in sources.toml (see README, "A new source").
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from functools import cache
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -131,6 +132,7 @@ def register_kind(kind: type[SourceKind]) -> type[SourceKind]:
     return kind
 
 
+@cache
 def _load_builtin_kinds() -> None:
     """Import every module of pipelines/sources/: a kind registers itself there on import,
     so a new kind needs no list to be added to."""
