@@ -149,7 +149,7 @@ def test_the_toy_kind_is_a_dagster_asset_with_a_schedule_in_the_real_definitions
         job = definitions.resolve_job_def(schedule.job_name)
         result = job.execute_in_process(run_config=request.run_config, asset_selection=request.asset_selection,
                                         tags=request.tags, instance=dg.DagsterInstance.ephemeral())
-        [materialization] = result.asset_materializations_for_node("toy_releases_api__toy_releases")
+        [materialization] = result.asset_materializations_for_node("toy_releases")
         print(json.dumps({
             "cron": schedule.cron_schedule, "job": schedule.job_name, "run_key": request.run_key,
             "success": result.success, "asset": materialization.asset_key.to_user_string(),
@@ -163,7 +163,7 @@ def test_the_toy_kind_is_a_dagster_asset_with_a_schedule_in_the_real_definitions
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen == {"cron": "30 6 * * *", "job": "http_sources", "run_key": "toy-releases:2026-01-02",
-                    "success": True, "asset": "toy_releases_api/toy_releases", "appended": 3, "mode": "live"}
+                    "success": True, "asset": "toy_releases", "appended": 3, "mode": "live"}
     assert query(home, "select count(*) from events.log where source = 'toy-releases'") == [(3,)]
 
 
