@@ -134,7 +134,7 @@ def _ingest_with_source(store: EventStore, source: str, locations: list[str]) ->
 
     tables = epoch.epoch_tables()
     if source not in tables:
-        raise typer.BadParameter(f"unknown source {source!r}; sources with their own layout: {', '.join(tables)}")
+        return _run_registry_source(store, source, locations)
     failures = (epoch.SnapshotError, FetchError, ReconcileError)
     rows = []
     exit_code = 0
@@ -153,6 +153,31 @@ def _ingest_with_source(store: EventStore, source: str, locations: list[str]) ->
             continue
         rows.append(_counts_row(location, result))
     return rows, exit_code
+
+
+def _run_registry_source(store: EventStore, source: str, locations: list[str]) -> tuple[list[CountsRow], int]:
+    """A registry source of a runner-backed kind (feed, hf_hub, …), fetched live (unless
+    AIRACE_OFFLINE=1) through the same runner as its Dagster asset."""
+    from pipelines.sources.kind import kind_of
+    from pipelines.sources.registry import RegistryError, load_registry
+    from pipelines.sources.runner import run_source
+
+    try:
+        entry = load_registry(store.home).get(source)
+    except RegistryError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if kind_of(entry) is None:
+        raise typer.BadParameter(f"source {source!r} (kind {entry.kind}) has no runner; use its Dagster asset")
+    if locations:
+        raise typer.BadParameter(f"source {source!r} reads the locations its registry entry names; give no inputs")
+    report = run_source(store, entry, live=True)
+    for outcome in report.outcomes:
+        if outcome.status == "error":
+            errors.print(f"[red]error:[/red] {source}: {outcome.error}")
+        else:
+            console.print(f"{outcome.location}: {outcome.status} ({outcome.bytes} bytes)")
+    rows = [_counts_row(f"{source} ({report.mode})", report)] if report.ingest_run_id else []
+    return rows, EXIT_UNREADABLE if report.failures else 0
 
 
 # Exit codes (README, "The CLI"): 1 a check failed, 2 an input (or the warehouse) cannot be
@@ -201,10 +226,15 @@ def _ingest_files(store: EventStore, paths: list[Path]) -> tuple[list[CountsRow]
 
 @app.command()
 def ingest(
-    inputs: Annotated[list[str], typer.Argument(help="JSONL or CSV event files (with --source: files or URLs).")],
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(help="JSONL or CSV event files (with --source epoch-ai/epoch-eci: files or URLs; "
+                            "with another registry source: none, its registry locations are fetched)."),
+    ] = None,
     home: HomeOption = None,
     source: Annotated[
-        str | None, typer.Option("--source", help="Read the inputs in this source's own layout: epoch-ai or epoch-eci.")
+        str | None, typer.Option("--source", help="A registry source: epoch-ai / epoch-eci read the inputs in their "
+                                 "layout; any other (lab-feeds, hf-hub, …) is fetched through the source runner.")
     ] = None,
     no_refresh: Annotated[bool, typer.Option("--no-refresh", help="Append only; skip projections and snapshot.")] = False,
 ) -> None:
@@ -217,9 +247,11 @@ def ingest(
 
     store = EventStore(_home(home))
     if source is None:
+        if not inputs:
+            raise typer.BadParameter("give one or more event files (or --source NAME)")
         rows, exit_code = _ingest_files(store, [Path(p) for p in inputs])
     else:
-        rows, exit_code = _ingest_with_source(store, source, inputs)
+        rows, exit_code = _ingest_with_source(store, source, inputs or [])
     # Nothing to show or publish only when every input failed.
     something = bool(rows) or exit_code == 0
     if something:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from pipelines.defs.feeds.assets import feed_asset
+from pipelines.defs.sources.factory import source_asset as feed_asset
 from pipelines.sources.feeds import FeedError, announced_name, ingest_feed_source, item_event, parse_feed
 from pipelines.sources.registry import load_registry
 from tests.fixtures.sources.helpers import FAST_FETCH, fixture, live, materialize, override, query, step_failed

@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines.defs.hf_hub.assets import hub_asset
+from pipelines.defs.sources.factory import source_asset as hub_asset
 from pipelines.sources.hf_hub import HubError, ingest_hub_source, listing_url, parse_page
 from pipelines.sources.registry import load_registry
 from tests.fixtures.sources.helpers import FAST_FETCH, fixture, live, materialize, override, query, step_failed

@@ -166,7 +166,10 @@ api_url = "{http_server.url('/api/models')}"
 def test_one_failing_source_does_not_stop_the_others_and_what_landed_is_published(home, store, everything_from_the_local_server):
     from pipelines.definitions import defs
 
-    from pipelines.defs.curated.assets import curated_events
+    from pipelines.defs.sources.factory import source_asset
+    from pipelines.sources.registry import load_registry
+
+    curated_events = source_asset(load_registry(home).get("curated"))
 
     # Something already stored, which must survive.
     assert materialize([curated_events], home).success

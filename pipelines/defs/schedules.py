@@ -16,27 +16,16 @@ How a failing source does not stop the others:
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-
 import dagster as dg
 
-from pipelines.defs.epoch.assets import ASSET_KEYS as EPOCH_ASSETS
+# (schedule_default_status is defined with the schedules it sets, in the factory; definitions.py
+# and the lake schedule read it from here)
+from pipelines.defs.sources.factory import SCHEDULES_ENV, schedule_default_status  # noqa: F401
+from pipelines.defs.sources.factory import http_sources_job as http_sources_job_of
+from pipelines.defs.sources.factory import source_schedules
 from pipelines.defs.warehouse.assets import EVENT_LOG
-from pipelines.sources.registry import asset_name, graph_registry
+from pipelines.sources.registry import graph_registry
 
-# Schedules start stopped: on a laptop `make ui` should not begin fetching the web on its
-# own. A server that should run them sets AIRACE_SCHEDULES=on for `dagster dev` / the
-# daemon (or an operator switches each on in the UI; Dagster remembers that choice).
-SCHEDULES_ENV = "AIRACE_SCHEDULES"
-
-
-def schedule_default_status() -> dg.DefaultScheduleStatus:
-    on = os.environ.get(SCHEDULES_ENV, "").strip().lower() in {"1", "on", "true", "yes"}
-    return dg.DefaultScheduleStatus.RUNNING if on else dg.DefaultScheduleStatus.STOPPED
-
-
-HTTP_JOB_NAME = "http_sources"
 REFRESH_JOB_NAME = "warehouse_refresh"
 # What follows the log on every build: the chain check, projections, marts, the snapshot.
 # Restricted to those groups so that partitioned assets elsewhere downstream (e.g. the
@@ -45,25 +34,7 @@ AFTER_THE_LOG = dg.AssetSelection.assets(EVENT_LOG).downstream() & dg.AssetSelec
     "log", "core", "marts", "publish"
 )
 
-
-def http_source_keys() -> dict[str, dg.AssetKey]:
-    """Registry source name -> its asset, for every HTTP source of the registry."""
-    keys: dict[str, dg.AssetKey] = {}
-    for source in graph_registry().sources:
-        if source.kind == "epoch_csv":
-            keys[source.name] = EPOCH_ASSETS[source.name]
-        elif source.kind == "feed":
-            keys[source.name] = dg.AssetKey(asset_name(source.name))
-        elif source.kind == "hf_hub":
-            keys[source.name] = dg.AssetKey(asset_name(source.name))
-    return keys
-
-
-http_sources_job = dg.define_asset_job(
-    HTTP_JOB_NAME,
-    selection=dg.AssetSelection.assets(*http_source_keys().values()),
-    description="Fetch the HTTP sources live (each its own step; one failing does not stop the others).",
-)
+http_sources_job = http_sources_job_of(graph_registry())
 
 warehouse_refresh_job = dg.define_asset_job(
     REFRESH_JOB_NAME,
@@ -71,36 +42,8 @@ warehouse_refresh_job = dg.define_asset_job(
     description="Verify the log, rebuild projections and marts, publish the snapshot (no source is read).",
 )
 
-
-def live_run_request(source_name: str, key: dg.AssetKey, day: dt.date) -> dg.RunRequest:
-    """One source, live, once per day: the run_key makes a re-evaluated tick a no-op."""
-    return dg.RunRequest(
-        run_key=f"{source_name}:{day.isoformat()}",
-        asset_selection=[key],
-        run_config={"ops": {key.to_python_identifier(): {"config": {"live": True}}}},
-        tags={"airace/source": source_name},
-    )
-
-
-def _schedule(source_name: str, key: dg.AssetKey, cron: str) -> dg.ScheduleDefinition:
-    @dg.schedule(
-        name=f"{asset_name(source_name)}_daily",
-        cron_schedule=cron,
-        job=http_sources_job,
-        execution_timezone="UTC",
-        default_status=schedule_default_status(),
-        description=f"Fetch {source_name} live ({cron} UTC); then warehouse_refresh publishes what landed.",
-    )
-    def _tick(context: dg.ScheduleEvaluationContext):
-        moment = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
-        return live_run_request(source_name, key, moment.astimezone(dt.UTC).date())
-
-    return _tick
-
-
 def _refresh_request(context: dg.RunStatusSensorContext) -> dg.RunRequest:
     return dg.RunRequest(run_key=f"refresh-after:{context.dagster_run.run_id}")
-
 
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
@@ -113,7 +56,6 @@ def _refresh_request(context: dg.RunStatusSensorContext) -> dg.RunRequest:
 def refresh_after_http_sources(context: dg.RunStatusSensorContext):
     return _refresh_request(context)
 
-
 @dg.run_failure_sensor(
     name="refresh_after_failed_http_sources",
     monitored_jobs=[http_sources_job],
@@ -124,15 +66,9 @@ def refresh_after_http_sources(context: dg.RunStatusSensorContext):
 def refresh_after_failed_http_sources(context: dg.RunFailureSensorContext):
     return _refresh_request(context)
 
-
 @dg.definitions
 def defs() -> dg.Definitions:
-    keys = http_source_keys()
-    schedules = [
-        _schedule(source.name, keys[source.name], source.schedule)
-        for source in graph_registry().sources
-        if source.name in keys and source.schedule
-    ]
+    schedules = source_schedules(graph_registry())
     # With a @dg.definitions function in the module, the defs loader takes only what it returns.
     return dg.Definitions(
         jobs=[http_sources_job, warehouse_refresh_job],

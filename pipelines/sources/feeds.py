@@ -28,6 +28,8 @@ import feedparser
 from defusedxml import DefusedXmlException
 from pydantic import BaseModel, ConfigDict
 
+from pipelines.sources.kind import Location, Parsed, SourceError, SourceKind, register_kind
+from pipelines.sources.registry import FeedSource, bundled_path
 from warehouse.raw import RawDocument
 from warehouse.store import RawRecord
 
@@ -46,7 +48,7 @@ _PRODUCT_TAGS = {"product", "products", "product release", "product launch", "pr
 MAX_TEXT_CHARS = 20_000
 
 
-class FeedError(ValueError):
+class FeedError(SourceError):
     """The bytes are not a feed we will read; the message says why."""
 
 
@@ -201,46 +203,44 @@ def event_records(items: list[FeedItem], *, source: str, organization: str | Non
             yield RawRecord(f"{item.feed_url} item {item.item_id!r}", event)
 
 
-def ingest_feed_source(store, source, *, live: bool, run_id: str | None = None, policy=None):
-    """Fetch (or read offline) every feed of a registry source, land the items as raw
-    documents, append the unambiguous events. A feed that fails is reported in the
-    returned SourceReport and does not stop the others."""
-    from pipelines.sources.http import FetchError, fetch_and_land
-    from pipelines.sources.registry import Outcome, SourceReport, bundled_path, choose_mode
-    from warehouse.raw import land_documents
+@register_kind
+class FeedKind(SourceKind):
+    """RSS/Atom feeds: every item lands as a raw document; a lab's own feed's unambiguous
+    announcements become events (item_event)."""
 
-    mode = choose_mode(live)
-    outcomes: list[Outcome] = []
-    records: list[RawRecord] = []
-    documents_new = 0
-    for spec in source.feeds:
-        size, fetch_sha = 0, None
-        try:
-            if mode == "live":
-                landed = fetch_and_land(store, source.name, spec.url, policy=policy or source.fetch.policy())
-                if landed.content is None:
-                    # Unchanged since the last fetch: its items were taken then.
-                    outcomes.append(Outcome(location=spec.url, status="304"))
-                    continue
-                content, status, size, fetch_sha = landed.content, "200", landed.bytes, landed.sha256
-            else:
-                path = bundled_path(spec.offline)
-                if path is None:
-                    outcomes.append(Outcome(location=spec.url, status="skipped"))
-                    continue
-                content, status = path.read_bytes(), "offline"
-                size = len(content)
-            items = parse_feed(content, feed_url=spec.url)
-        except (FetchError, FeedError, OSError) as exc:
-            outcomes.append(Outcome(location=spec.url, status="error", bytes=size, error=str(exc)))
-            continue
-        with store.writer(purpose=f"documents {source.name}") as con:
-            documents_new += land_documents(con, documents(items, source=source.name), fetch_sha256=fetch_sha)
-        records.extend(event_records(items, source=source.name, organization=spec.organization))
-        outcomes.append(Outcome(location=spec.url, status=status, bytes=size))
-    report = dict(source=source.name, mode=mode, outcomes=tuple(outcomes), documents_new=documents_new)
-    if any(o.status in ("200", "offline") for o in outcomes):
-        result = store.append(records, source=source.name, run_id=run_id)
-        report.update(read=result.read, appended=result.appended, duplicate=result.duplicate,
-                      quarantined=result.quarantined, ingest_run_id=result.run_id)
-    return SourceReport(**report)
+    name = "feed"
+    entry = FeedSource
+    formats = frozenset({"rss"})
+
+    def locations(self, entry: FeedSource) -> list[Location]:
+        return [
+            Location(ref=spec.url, url=spec.url, offline=tuple(p for p in [bundled_path(spec.offline)] if p), context=spec)
+            for spec in entry.feeds
+        ]
+
+    def parse(self, entry: FeedSource, location: Location, content: bytes, page: int) -> Parsed:
+        items = parse_feed(content, feed_url=location.ref)
+        return Parsed(
+            records=tuple(event_records(items, source=entry.name, organization=location.context.organization)),
+            documents=tuple(documents(items, source=entry.name)),
+        )
+
+    def describe(self, entry: FeedSource) -> str:
+        lab = any(f.organization for f in entry.feeds)
+        return (
+            f"{entry.description} Registry source {entry.name!r}: "
+            + ", ".join(f.url for f in entry.feeds)
+            + ". Each item lands in raw.documents (for the article extractor)"
+            + ("; an item a lab's own feed announces unambiguously ('Introducing GPT-5') becomes "
+               "model.launched / product.released." if lab else "; no events (news sites).")
+            + " Offline (the default, `airace run`): the bundled feed files; live: the daily schedule."
+        )
+
+
+def ingest_feed_source(store, source: FeedSource, *, live: bool, run_id: str | None = None, policy=None):
+    """Fetch (or read offline) every feed of a registry source, land the items as raw
+    documents, append the unambiguous events (pipelines.sources.runner). A feed that
+    fails is reported in the returned SourceReport and does not stop the others."""
+    from pipelines.sources.runner import run_source
+
+    return run_source(store, source, live=live, run_id=run_id, policy=policy)

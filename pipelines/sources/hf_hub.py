@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from pipelines.sources.http import FetchError, FetchPolicy, Landed, fetch_and_land
+from pipelines.sources.http import FetchPolicy, Landed, fetch_and_land
+from pipelines.sources.kind import LinkHeaderPaginator, Location, Paginator, Parsed, SourceError, SourceKind, register_kind
+from pipelines.sources.registry import HubSource
 from warehouse.store import RawRecord
 
 
-class HubError(ValueError):
+class HubError(SourceError):
     """A listing page is not what the API returns (not a JSON list of repositories)."""
 
 
@@ -116,61 +118,48 @@ def offline_pages(folder: Path, author: str) -> list[Path]:
     return sorted(folder.glob(f"{author}.json")) + sorted(folder.glob(f"{author}.*.json"))
 
 
-def ingest_hub_source(store, source, *, live: bool, run_id: str | None = None, policy=None,
+@register_kind
+class HubKind(SourceKind):
+    """A Hugging Face Hub style model listing: one open-weight model.launched per repository."""
+
+    name = "hf_hub"
+    entry = HubSource
+    accept = "application/json"
+    formats = frozenset({"json"})
+
+    def locations(self, entry: HubSource) -> list[Location]:
+        folder = entry.offline_path()
+        return [
+            Location(ref=f"{entry.name}:{author}", url=listing_url(entry.api_url, author, entry.page_size),
+                     offline=tuple(offline_pages(folder, author)) if folder else (), context=(author, organization))
+            for author, organization in entry.authors.items()
+        ]
+
+    def parse(self, entry: HubSource, location: Location, content: bytes, page: int) -> Parsed:
+        author, organization = location.context
+        return Parsed(records=tuple(page_records(
+            content, author=author, organization=organization, source=entry.name,
+            model_page_url=entry.model_page_url, page_ref=f"{author} page {page}",
+        )))
+
+    def paginator(self, entry: HubSource) -> Paginator:
+        return LinkHeaderPaginator(max_pages=entry.max_pages)
+
+    def describe(self, entry: HubSource) -> str:
+        return (
+            f"{entry.description} Registry source {entry.name!r}: {entry.api_url}?author=ORG&sort=createdAt "
+            "(newest first, pages via the Link header) for "
+            + ", ".join(f"{a} -> {o}" for a, o in entry.authors.items())
+            + ". One open-weight model.launched per repository, dated by createdAt. Offline (`airace run`): "
+            + ("the bundled listing pages." if entry.offline_default else "skipped (nothing bundled).")
+        )
+
+
+def ingest_hub_source(store, source: HubSource, *, live: bool, run_id: str | None = None, policy=None,
                       sleep: Callable[[float], None] = time.sleep):
     """List every author of a registry source (following `Link: rel="next"` up to
-    `max_pages`), append one open-weight launch per repository. An author whose
-    listing fails is reported in the SourceReport and does not stop the others."""
-    from pipelines.sources.registry import Outcome, SourceReport, choose_mode
+    `max_pages`), append one open-weight launch per repository (pipelines.sources.runner).
+    An author whose listing fails is reported in the SourceReport and does not stop the others."""
+    from pipelines.sources.runner import run_source
 
-    mode = choose_mode(live)
-    outcomes: list[Outcome] = []
-    records: list[RawRecord] = []
-    offline_folder = source.offline_path()
-    for author, organization in source.authors.items():
-        if mode == "offline":
-            pages = offline_pages(offline_folder, author) if offline_folder else []
-            if not pages:
-                outcomes.append(Outcome(location=f"{source.name}:{author}", status="skipped"))
-            for path in pages:
-                try:
-                    content = path.read_bytes()
-                    records.extend(
-                        page_records(content, author=author, organization=organization, source=source.name,
-                                     model_page_url=source.model_page_url, page_ref=path.name)
-                    )
-                    outcomes.append(Outcome(location=str(path), status="offline", bytes=len(content)))
-                except (OSError, HubError) as exc:
-                    outcomes.append(Outcome(location=str(path), status="error", error=f"{path}: {exc}"))
-            continue
-        url: str | None = listing_url(source.api_url, author, source.page_size)
-        pages_read = 0
-        author_records: list[RawRecord] = []
-        try:
-            while url and pages_read < source.max_pages:
-                page = fetch_page(store, source.name, url, policy=policy or source.fetch.policy(), sleep=sleep)
-                pages_read += 1
-                if page.content is None:
-                    # Newest first: an unchanged first page means nothing new for this author.
-                    outcomes.append(Outcome(location=url, status="304"))
-                    break
-                try:
-                    author_records.extend(
-                        page_records(page.content, author=author, organization=organization,
-                                     source=source.name, model_page_url=source.model_page_url,
-                                     page_ref=f"{author} page {pages_read}")
-                    )
-                except HubError as exc:
-                    raise HubError(f"{url}: {exc}") from None
-                outcomes.append(Outcome(location=url, status="200", bytes=page.bytes))
-                url = page.next_url
-        except (FetchError, HubError) as exc:
-            # Pages already read are kept: each is a true listing of what it shows.
-            outcomes.append(Outcome(location=url or author, status="error", error=str(exc)))
-        records.extend(author_records)
-    report = dict(source=source.name, mode=mode, outcomes=tuple(outcomes))
-    if any(o.status in ("200", "offline") for o in outcomes):
-        result = store.append(records, source=source.name, run_id=run_id)
-        report.update(read=result.read, appended=result.appended, duplicate=result.duplicate,
-                      quarantined=result.quarantined, ingest_run_id=result.run_id)
-    return SourceReport(**report)
+    return run_source(store, source, live=live, run_id=run_id, policy=policy, sleep=sleep)

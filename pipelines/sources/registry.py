@@ -18,9 +18,9 @@ import re
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 import warehouse
 from pipelines.sources.http import FetchPolicy
@@ -88,10 +88,6 @@ class _Source(_Frozen):
             raise ValueError(f"{value!r} is not a 5-field cron expression such as '0 6 * * *'")
         return value.strip() if value else value
 
-    @property
-    def is_http(self) -> bool:
-        return self.kind in HTTP_KINDS  # type: ignore[attr-defined]
-
     def offline_path(self) -> Path | None:
         """The bundled file or folder this source uses offline (None: skipped offline)."""
         return bundled_path(getattr(self, "offline_default", None))
@@ -147,14 +143,18 @@ class CuratedSource(_Source):
     offline_default: str | None = None
 
 
-Source = Annotated[
-    Union[EpochSource, FeedSource, HubSource, InboxSource, CuratedSource], Field(discriminator="kind")
-]
-_SOURCE: TypeAdapter[Source] = TypeAdapter(Source)
+# Any registry entry; its class is chosen by its `kind` in ENTRY_MODELS.
+SourceEntry = _Source
+Source = SourceEntry
+# kind -> its entry model. Kinds built on the runner add theirs with
+# pipelines.sources.kind.register_kind; epoch_csv and inbox keep their own assets.
+ENTRY_MODELS: dict[str, type[_Source]] = {
+    "epoch_csv": EpochSource, "feed": FeedSource, "hf_hub": HubSource, "inbox": InboxSource, "curated": CuratedSource,
+}
 
 
 class Registry(_Frozen):
-    sources: tuple[Source, ...]
+    sources: tuple[SourceEntry, ...]
     files: tuple[str, ...]
 
     def get(self, name: str) -> Source:
@@ -202,12 +202,16 @@ def override_path(home: WarehouseHome | None = None) -> Path | None:
 def _describe(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors(include_url=False)[:5]:
-        # Drop the discriminator tag pydantic puts in the location ("feed.feeds.0.url").
         location = [str(p) for p in error["loc"]]
-        if location and location[0] in HTTP_KINDS | {"inbox", "curated"}:
-            location = location[1:]
         parts.append(f"field {'.'.join(location) or '(source)'!r}: {error['msg']}")
     return "; ".join(parts)
+
+
+def _entry_model(kind: Any) -> type[_Source] | None:
+    from pipelines.sources.kind import _load_builtin_kinds
+
+    _load_builtin_kinds()
+    return ENTRY_MODELS.get(kind) if isinstance(kind, str) else None
 
 
 def parse_registry(document: dict[str, Any], files: tuple[str, ...]) -> Registry:
@@ -222,8 +226,12 @@ def parse_registry(document: dict[str, Any], files: tuple[str, ...]) -> Registry
     for name, entry in table.items():
         if not isinstance(entry, dict):
             raise RegistryError(f"{where}: source {name!r}: expected a table, got {type(entry).__name__}")
+        model = _entry_model(entry.get("kind"))
+        if model is None:
+            raise RegistryError(f"{where}: source {name!r}: field 'kind': {entry.get('kind')!r} is not a known kind "
+                                f"({', '.join(sorted(ENTRY_MODELS))})")
         try:
-            sources.append(_SOURCE.validate_python({**entry, "name": name}))
+            sources.append(model.model_validate({**entry, "name": name}))
         except ValidationError as exc:
             raise RegistryError(f"{where}: source {name!r}: {_describe(exc)}") from None
     # (several epoch_csv sources are fine: each reads its own table, chosen by its name)
@@ -253,12 +261,10 @@ def graph_registry() -> Registry:
 
 
 def source_asset_keys() -> list[list[str]]:
-    """Asset key paths of the feed and hub sources (one asset per registry entry)."""
-    keys = []
-    for source in graph_registry().sources:
-        if source.kind in ("feed", "hf_hub"):
-            keys.append([asset_name(source.name)])
-    return keys
+    """Asset key paths of the runner-backed sources (one asset per registry entry; the kind names it)."""
+    from pipelines.sources.kind import kind_of
+
+    return [kind.asset_key(s) for s in graph_registry().sources if (kind := kind_of(s)) is not None]
 
 
 def offline_forced() -> bool:

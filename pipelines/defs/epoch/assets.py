@@ -3,16 +3,14 @@ from pydantic import Field
 
 from pipelines.defs.ingest import ingest_materialization
 from pipelines.defs.resources import WRITER_POOL, WarehouseResource
+from pipelines.defs.sources.factory import EPOCH_ASSET_KEYS
 from pipelines.sources import epoch, epoch_eci
 from pipelines.sources.epoch import EpochTable
 from pipelines.sources.http import fetch_and_land
 from pipelines.sources.registry import choose_mode, load_registry
 
 # Each Epoch table's asset (its registry entry, kind epoch_csv, has the table's source name).
-ASSET_KEYS: dict[str, dg.AssetKey] = {
-    epoch.SOURCE_NAME: dg.AssetKey("epoch_models"),
-    epoch_eci.SOURCE_NAME: dg.AssetKey("epoch_capabilities"),
-}
+ASSET_KEYS = EPOCH_ASSET_KEYS
 
 
 class EpochConfig(dg.Config):

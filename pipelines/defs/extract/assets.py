@@ -4,11 +4,12 @@ import dagster as dg
 
 from pipelines.defs.resources import WRITER_POOL, WarehouseResource
 from pipelines.extract import extract_feed_item
-from pipelines.sources.registry import asset_name, graph_registry
+from pipelines.defs.sources.factory import source_key
+from pipelines.sources.registry import graph_registry
 from warehouse.candidates import queue_candidates
 from warehouse.raw import ensure_raw_schema
 
-FEED_ASSETS = [dg.AssetKey(asset_name(s.name)) for s in graph_registry().of_kind("feed", enabled_only=False)]
+FEED_ASSETS = [source_key(s) for s in graph_registry().of_kind("feed", enabled_only=False)]
 
 
 @dg.asset(

@@ -12,11 +12,10 @@ from warehouse.witness import verify_with_witness
 
 # Every source asset appends to the log; the log asset waits for all of them.
 SOURCE_ASSETS = [
-    dg.AssetKey("curated_events"),
     dg.AssetKey("epoch_models"),
     dg.AssetKey("epoch_capabilities"),
     dg.AssetKey("inbox_files"),
-    # One asset per feed / hub source of the registry (pipelines/sources/sources.toml).
+    # One asset per runner-backed registry source (curated, feeds, hub; pipelines/sources/kind.py).
     *(dg.AssetKey(path) for path in source_asset_keys()),
 ]
 EVENT_LOG = dg.AssetKey(["events", "log"])
