@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.extract import ExtractionError, decode, extract_text, read_path
 from pipelines.extract.dates import find_dates
-from pipelines.extract.evaluate import evaluate
+from tests.tools.evaluate_extract import evaluate
 from pipelines.extract.gazetteer import default_gazetteer, tokenize
 from pipelines.extract.model_names import find_models
 from pipelines.extract.sentences import split_sentences

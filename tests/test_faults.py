@@ -31,7 +31,7 @@ import duckdb
 import pytest
 
 from warehouse import EventStore, WarehouseHome
-from warehouse.bench import write_event_file
+from tests.tools.bench import write_event_file
 from warehouse.build import refresh
 from warehouse.readers import read_jsonl
 from warehouse.store import verify

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from warehouse import EventStore, RawRecord, WarehouseHome
-from warehouse.bench import EventGenerator
+from tests.tools.bench import EventGenerator
 from warehouse.projections import rebuild_all
 
 # Columns that record when something was appended, by which run: they differ between
