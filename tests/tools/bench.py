@@ -71,7 +71,7 @@ TARGET_AS_OF_S = 10.0
 AS_OF_MEMORY_LIMIT = "1GB"
 AS_OF_QUERY = "select count(*) as rows from marts.releases_monthly"
 
-REFERENCE_ORGS = Path(__file__).resolve().parent / "reference" / "organizations.csv"
+REFERENCE_ORGS = Path(__file__).resolve().parents[2] / "warehouse" / "reference" / "organizations.csv"
 
 # --------------------------------------------------------------------------- generator
 
