@@ -687,7 +687,10 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
                 _refresh_full(con, timer)
                 _refresh_marts(con, {}, timer)
         else:
-            after_position = _checkpoint(con)[0]
+            checkpoint = _checkpoint(con)
+            # (_why_full gives a reason when there is no checkpoint, so here there is one.)
+            assert checkpoint is not None
+            after_position = checkpoint[0]
             applied = head - after_position
             if applied:  # (nothing new: every table is already the log's)
                 with _readers_on_tables(con, timer, prepared):
