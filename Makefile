@@ -54,6 +54,8 @@ bench-extract: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m tests.tools.bench
 
-## Errors a linter can prove (undefined names, unused imports, closures over loop variables).
+## The guardrails: ruff's rules, the import contracts and the type checker (all set in pyproject.toml).
 lint: $(INSTALLED)
-	$(BIN)/ruff check --select F,E9,B023 pipelines schemas warehouse tests
+	$(BIN)/ruff check pipelines schemas warehouse tests
+	$(BIN)/lint-imports
+	$(BIN)/mypy

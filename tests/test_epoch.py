@@ -7,11 +7,12 @@ import polars as pl
 import pytest
 
 from pipelines.sources import epoch
-from pipelines.sources.curated import SOURCE_NAME as CURATED, curated_records
+from pipelines.sources.curated import SOURCE_NAME as CURATED
+from pipelines.sources.curated import curated_records
 from pipelines.sources.http import FetchError, FetchPolicy
+from tests.http_fixture import Reply
 from warehouse.build import rebuild
 from warehouse.reconcile import ReconcileError
-from tests.http_fixture import Reply
 
 FAST = FetchPolicy(timeout_s=5, attempts=2, backoff_base_s=0.01)
 

@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.sources import epoch, epoch_eci
-from pipelines.sources.curated import SOURCE_NAME as CURATED, curated_records
-from warehouse import RawRecord
+from pipelines.sources.curated import SOURCE_NAME as CURATED
+from pipelines.sources.curated import curated_records
 from tests.http_fixture import Reply
+from warehouse import RawRecord
 from warehouse.build import rebuild, refresh
 
 ECI = epoch_eci.CAPABILITIES

@@ -30,8 +30,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import EventStore, WarehouseHome
 from tests.tools.bench import write_event_file
+from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh
 from warehouse.readers import read_jsonl
 from warehouse.store import verify

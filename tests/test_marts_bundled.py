@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from pipelines.sources import epoch, epoch_eci
-from pipelines.sources.curated import SOURCE_NAME as CURATED, curated_records
+from pipelines.sources.curated import SOURCE_NAME as CURATED
+from pipelines.sources.curated import curated_records
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh
 from warehouse.projections import MART_TABLES

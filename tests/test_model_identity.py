@@ -12,7 +12,8 @@ import gzip
 import pytest
 
 from pipelines.sources import epoch
-from pipelines.sources.curated import SOURCE_NAME as CURATED, curated_records
+from pipelines.sources.curated import SOURCE_NAME as CURATED
+from pipelines.sources.curated import curated_records
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh
 from warehouse.timetravel import open_snapshot

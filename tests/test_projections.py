@@ -5,10 +5,10 @@ import json
 
 from schemas import parse_record
 from schemas.upcasters import upcast_payload
+from tests.conftest import allegation, launch
 from warehouse.build import refresh
 from warehouse.projections import rebuild_all
 from warehouse.timetravel import open_as_of, open_snapshot
-from tests.conftest import allegation, launch
 
 T1 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 T2 = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)

@@ -21,8 +21,8 @@ import duckdb
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from warehouse import EventStore, RawRecord, WarehouseHome
 from tests.tools.bench import EventGenerator
+from warehouse import EventStore, RawRecord, WarehouseHome
 from warehouse.projections import rebuild_all
 
 # Columns that record when something was appended, by which run: they differ between

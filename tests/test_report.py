@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.sources import epoch, epoch_eci
-from pipelines.sources.curated import SOURCE_NAME as CURATED, curated_records
+from pipelines.sources.curated import SOURCE_NAME as CURATED
+from pipelines.sources.curated import curated_records
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh
 

@@ -165,7 +165,6 @@ api_url = "{http_server.url('/api/models')}"
 
 def test_one_failing_source_does_not_stop_the_others_and_what_landed_is_published(home, store, everything_from_the_local_server):
     from pipelines.definitions import defs
-
     from pipelines.defs.curated.assets import curated_events
 
     # Something already stored, which must survive.

@@ -3,9 +3,9 @@ import datetime as dt
 import duckdb
 import pytest
 
+from tests.conftest import launch
 from warehouse import RawRecord
 from warehouse.store import GENESIS_HASH, StoreError, read_events
-from tests.conftest import launch
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

@@ -18,7 +18,7 @@ import re
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, field_validator
 
@@ -148,7 +148,7 @@ class CuratedSource(_Source):
 
 
 Source = Annotated[
-    Union[EpochSource, FeedSource, HubSource, InboxSource, CuratedSource], Field(discriminator="kind")
+    EpochSource | FeedSource | HubSource | InboxSource | CuratedSource, Field(discriminator="kind")
 ]
 _SOURCE: TypeAdapter[Source] = TypeAdapter(Source)
 
