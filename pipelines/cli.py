@@ -92,7 +92,6 @@ def run(
     from pipelines.definitions import defs
     from pipelines.defs.jobs import BUILD_JOB_NAME
     from warehouse.home import dagster_home
-
     from warehouse.timetravel import open_snapshot
 
     resolved = _home(home).ensure()
