@@ -16,8 +16,9 @@ from pipelines.cli import app
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord, WarehouseHome
 from warehouse.build import refresh
+from warehouse.chain import ROW_DIGEST_SQL, VERIFY_SQL
+from warehouse.errors import StoreError
 from warehouse.export import MANIFEST, export_parquet
-from warehouse.store import ROW_DIGEST_SQL, VERIFY_SQL, StoreError
 from warehouse.timetravel import open_snapshot
 
 runner = CliRunner()

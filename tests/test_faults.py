@@ -33,8 +33,8 @@ import pytest
 from tests.tools.bench import write_event_file
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh
+from warehouse.chain import verify
 from warehouse.readers import read_jsonl
-from warehouse.store import verify
 from warehouse.timetravel import open_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,9 @@ import pytest
 
 from tests.conftest import launch
 from warehouse import RawRecord
-from warehouse.store import GENESIS_HASH, StoreError, read_events
+from warehouse.chain import GENESIS_HASH
+from warehouse.errors import StoreError
+from warehouse.store import read_events
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
