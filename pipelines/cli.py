@@ -184,7 +184,7 @@ def ingest(
     cannot be read at all (nothing from it is appended; the others are, and are published); 4 when
     the disk is full."""
     from warehouse import EventStore
-    from warehouse.build import refresh
+    from warehouse.build import refresh_and_publish
 
     store = EventStore(resolve_home(home))
     if source is None:
@@ -198,7 +198,7 @@ def ingest(
     if something and not no_refresh:
         # Whatever was committed is published, even when a later input failed.
         try:
-            _, published = refresh(store)
+            _, published = refresh_and_publish(store)
         except (OSError, duckdb.Error) as exc:
             if not _is_disk_full(exc):
                 raise

@@ -3,7 +3,7 @@
 import json
 
 from pipelines.sources.curated import CURATED_EVENTS, ingest_curated
-from warehouse.build import rebuild
+from warehouse.build import refresh
 
 ENCYCLOPEDIAS = ("wikipedia.org", "wikiwand.com", "britannica.com")
 
@@ -44,7 +44,7 @@ def test_an_edited_line_becomes_a_correction_and_a_removed_line_a_retraction(sto
     second = ingest_curated(store, bundle)
     assert _event_types(store, second.run_id) == {"event.corrected": 1, "event.retracted": 1}
 
-    rebuild(store)
+    refresh(store)
     with store.reader() as con:
         assert con.execute(
             "select alleged_on::varchar, latest_summary from core.allegations where allegation_id = 'allegation:samr-nvidia-antitrust'"

@@ -32,7 +32,7 @@ import pytest
 
 from tests.tools.bench import write_event_file
 from warehouse import EventStore, WarehouseHome
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
 from warehouse.chain import verify
 from warehouse.readers import read_jsonl
 from warehouse.timetravel import open_snapshot
@@ -184,7 +184,7 @@ LOOP = textwrap.dedent(
     import sys
     from pathlib import Path
     from warehouse import EventStore, RawRecord, WarehouseHome
-    from warehouse.build import refresh
+    from warehouse.build import refresh_and_publish
 
     store = EventStore(WarehouseHome.resolve(sys.argv[1]), lock_timeout_s=30)
     i = 0
@@ -198,7 +198,7 @@ LOOP = textwrap.dedent(
             for j in range(20)
         ]
         store.append(records, source="loop")
-        _, published = refresh(store)
+        _, published = refresh_and_publish(store)
         print(published.events, flush=True)
     """
 )
@@ -218,7 +218,7 @@ def test_kill_9_between_append_and_publish_keeps_the_old_snapshot(files, tmp_pat
     home = WarehouseHome.resolve(tmp_path / "warehouse").ensure()
     store = EventStore(home, lock_timeout_s=10)
     store.append(read_jsonl(files["base"].path), source="file:base.jsonl")
-    refresh(store)
+    refresh_and_publish(store)
     with open_snapshot(home) as con:
         first = con.execute("select count(*) from events.log").fetchall()[0][0]
 
@@ -257,7 +257,7 @@ def test_kill_9_between_append_and_publish_keeps_the_old_snapshot(files, tmp_pat
     assert snap_rows in {first, *published_before_kill, live_rows}
 
     # The next publish is not blocked by the dead publisher's lock or temp files, and catches up.
-    _, published = refresh(EventStore(home, lock_timeout_s=5))
+    _, published = refresh_and_publish(EventStore(home, lock_timeout_s=5))
     assert published.events == live_rows
     assert _staging_files(home) == []
     with open_snapshot(home) as con:

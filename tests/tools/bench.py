@@ -541,7 +541,7 @@ def _interruptible(con, budget_s: float):
 
 
 def _rebuild(store, label: str):
-    """What follows every append in production (warehouse.build.rebuild:
+    """What follows every append in production (warehouse.build.refresh:
     refresh_projections, incremental from its checkpoint when it can be), timed,
     within STEP_BUDGET_S. Over budget, the refresh is interrupted (and rolled back).
     Returns (seconds or None, the refresh report or None)."""
