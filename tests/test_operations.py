@@ -227,10 +227,10 @@ def test_failing_projections_publish_nothing(store, good_snapshot, append, monke
 
     append(_batch("later", 5))
 
-    def broken_rebuild(_store):
+    def broken_refresh(_store):
         raise RuntimeError("a mart's SQL is broken")
 
-    monkeypatch.setattr(warehouse_assets, "rebuild", broken_rebuild)
+    monkeypatch.setattr(warehouse_assets, "refresh", broken_refresh)
     result = _build_without_sources()
     assert not result.success
     assert _sha(store.home.snapshot_db) == good_snapshot
