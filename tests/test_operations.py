@@ -36,9 +36,8 @@ BIN = Path(sys.executable).parent
 
 
 def _env(home) -> dict[str, str]:
-    env = {**os.environ, "AIRACE_HOME": str(home.root), "PYTHONPATH": str(REPO), "DAGSTER_DISABLE_TELEMETRY": "1"}
     # (DAGSTER_HOME stays: conftest gives each test its own instance)
-    return env
+    return {**os.environ, "AIRACE_HOME": str(home.root), "PYTHONPATH": str(REPO), "DAGSTER_DISABLE_TELEMETRY": "1"}
 
 
 def _python(script: str, *args, env) -> subprocess.Popen:
