@@ -213,7 +213,7 @@ def _staging_files(home: WarehouseHome) -> list[Path]:
     ]
 
 
-@pytest.mark.parametrize("kill_point", ["rebuilding", "publishing", "copying"])
+@pytest.mark.parametrize("kill_point", ["refreshing", "publishing", "copying"])
 def test_kill_9_between_append_and_publish_keeps_the_old_snapshot(files, tmp_path, kill_point):
     home = WarehouseHome.resolve(tmp_path / "warehouse").ensure()
     store = EventStore(home, lock_timeout_s=10)
@@ -236,8 +236,8 @@ def test_kill_9_between_append_and_publish_keeps_the_old_snapshot(files, tmp_pat
             holder = _holder(home)
             if holder.get("pid") != proc.pid:
                 return None
-            if kill_point == "rebuilding" and holder.get("command") == "rebuild projections":
-                return "rebuilding"
+            if kill_point == "refreshing" and holder.get("command") == "refresh projections":
+                return "refreshing"
             if kill_point == "publishing" and holder.get("command") == "publish snapshot":
                 return "publishing"
             if kill_point == "copying" and _staging_files(home):
