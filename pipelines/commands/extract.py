@@ -242,7 +242,7 @@ def accept(
     """Append the candidate's event to the log, recording who accepted it and when; then
     refresh projections and marts and republish the snapshot, so `airace sql` shows it."""
     from warehouse import EventStore
-    from warehouse.build import refresh
+    from warehouse.build import refresh_and_publish
     from warehouse.candidates import ReviewError, accept_candidate
     from warehouse.lock import WarehouseBusy
     from warehouse.store import StoreError
@@ -266,7 +266,7 @@ def accept(
     if no_refresh:
         console.print("not published yet: the event appears in `airace sql` after the next `airace run` or ingest")
         return
-    _, published = refresh(store)
+    _, published = refresh_and_publish(store)
     console.print(f"snapshot republished: {published.path} ({published.events} events); `airace sql` shows the event")
 
 
