@@ -1,4 +1,5 @@
-"""The `airace` command line: run, ingest, sql, verify.
+"""The `airace` command line: run, ingest, sql and verify here; export, extract, review and
+report in pipelines/commands/, registered at the end of this module.
 
 Commands import what they use when they run: `airace sql` must start at once, without
 Dagster, the event schemas (pydantic), polars or altair (tests/test_sql_cli.py checks).
@@ -9,17 +10,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import duckdb
 import typer
 
+from pipelines.cli_shared import HomeOption, as_of_option, console, errors, resolve_home, until_option
+from pipelines.commands import export as export_commands
+from pipelines.commands import extract as extract_commands
+from pipelines.commands import report as report_commands
 from pipelines.sql_shell import DEFAULT_TABLE_ROWS, OutputFormat
 from warehouse.errors import StoreError
-from warehouse.home import WarehouseHome
 from warehouse.timetravel import DEFAULT_SQL_MEMORY_LIMIT, DEFAULT_SQL_TIMEOUT_S
 
 if TYPE_CHECKING:
@@ -28,38 +31,6 @@ if TYPE_CHECKING:
     from warehouse import EventStore, IngestResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="airace: an event-sourced database of the AI race.")
-
-
-class _LazyConsole:
-    """A rich Console made on first use (importing rich costs more than `airace sql --format
-    csv` takes in all)."""
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._console = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._options)
-        return getattr(self._console, name)
-
-
-console = _LazyConsole()
-errors = _LazyConsole(stderr=True, soft_wrap=True)
-
-HomeOption = Annotated[
-    Path | None, typer.Option("--home", help="Warehouse folder (default: $AIRACE_HOME, else warehouse/data in a checkout, else ~/.local/share/airace/warehouse).")
-]
-
-
-def _home(home: Path | None) -> WarehouseHome:
-    resolved = WarehouseHome.resolve(home)
-    # Dagster's warehouse resource resolves its home from the environment, so the
-    # graph run by `airace run` writes where the CLI was told to.
-    os.environ["AIRACE_HOME"] = str(resolved.root)
-    return resolved
 
 
 COUNT_COLUMNS = ("source", "read", "appended", "duplicate", "quarantined")
@@ -92,10 +63,9 @@ def run(
     from pipelines.definitions import defs
     from pipelines.defs.jobs import BUILD_JOB_NAME
     from warehouse.home import dagster_home
-
     from warehouse.timetravel import open_snapshot
 
-    resolved = _home(home).ensure()
+    resolved = resolve_home(home).ensure()
     job = defs().resolve_job_def(BUILD_JOB_NAME)
     log_level = "DEBUG" if verbose else "WARNING"
     # Recorded in the instance the UI reads (warehouse.home.dagster_home), so `make ui`
@@ -243,9 +213,9 @@ def ingest(
     cannot be read at all (nothing from it is appended; the others are, and are published); 4 when
     the disk is full."""
     from warehouse import EventStore
-    from warehouse.build import refresh
+    from warehouse.build import refresh_and_publish
 
-    store = EventStore(_home(home))
+    store = EventStore(resolve_home(home))
     if source is None:
         if not inputs:
             raise typer.BadParameter("give one or more event files (or --source NAME)")
@@ -259,7 +229,7 @@ def ingest(
     if something and not no_refresh:
         # Whatever was committed is published, even when a later input failed.
         try:
-            _, published = refresh(store)
+            _, published = refresh_and_publish(store)
         except (OSError, duckdb.Error) as exc:
             if not _is_disk_full(exc):
                 raise
@@ -271,22 +241,6 @@ def ingest(
         console.print(f"snapshot republished: {published.path} ({published.events} events)")
     if exit_code:
         raise typer.Exit(exit_code)
-
-
-def _parse_as_of(text: str) -> dt.datetime:
-    from warehouse.timetravel import parse_as_of
-
-    try:
-        return parse_as_of(text)
-    except ValueError as exc:
-        raise typer.BadParameter(f"--as-of {exc}") from None
-
-
-def _parse_until(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"--until {text!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
 def _warn_before_records(text: str, first_recorded_at: dt.datetime) -> None:
@@ -348,8 +302,8 @@ def sql(
     if limit is None:
         limit = DEFAULT_TABLE_ROWS if output_format is OutputFormat.table and output is None else 0
     display = sql_shell.Display(output_format, limit or None, output)
-    moment = RecordTime(_parse_as_of(as_of)) if as_of else ValidTime(_parse_until(until)) if until else None
-    resolved = _home(home)
+    moment = RecordTime(as_of_option(as_of)) if as_of else ValidTime(until_option(until)) if until else None
+    resolved = resolve_home(home)
     try:
         limits = QueryLimits.resolve(timeout, memory_limit)
         with contextlib.ExitStack() as stack:
@@ -386,7 +340,7 @@ def verify(home: HomeOption = None) -> None:
     """Check the hash chain and the ingest accounting of the live log; non-zero exit on any break."""
     from warehouse import EventStore
 
-    store = EventStore(_home(home))
+    store = EventStore(resolve_home(home))
     try:
         report = store.verify()
     except StoreError as exc:
@@ -406,18 +360,12 @@ def verify(home: HomeOption = None) -> None:
     raise typer.Exit(1)
 
 
-def _register_command_modules() -> None:
-    """Import pipelines/commands/*: each module adds its commands to `app`."""
-    import importlib
-    import pkgutil
-
-    from pipelines import commands
-
-    for module in pkgutil.iter_modules(commands.__path__):
-        importlib.import_module(f"{commands.__name__}.{module.name}")
-
-
-_register_command_modules()
+# The command modules' commands, registered here, in one place: the modules add nothing
+# to `app` by being imported. (Their heavy imports wait until a command runs.)
+app.command()(export_commands.export)
+app.command("extract")(extract_commands.extract_command)
+app.add_typer(extract_commands.review_app, name="review")
+app.command()(report_commands.report)
 
 
 def main() -> None:

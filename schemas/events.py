@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
@@ -174,16 +174,7 @@ class EventRetractedEvent(_Envelope):
 
 
 Event = Annotated[
-    Union[
-        ModelLaunchedEvent,
-        CapabilityScoredEvent,
-        ProductReleasedEvent,
-        AllegationMadeEvent,
-        AllegationUpdatedEvent,
-        PolicyChangedEvent,
-        EventCorrectedEvent,
-        EventRetractedEvent,
-    ],
+    ModelLaunchedEvent | CapabilityScoredEvent | ProductReleasedEvent | AllegationMadeEvent | AllegationUpdatedEvent | PolicyChangedEvent | EventCorrectedEvent | EventRetractedEvent,
     Field(discriminator="event_type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
@@ -191,22 +182,22 @@ EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 def derive_subject(event: Event) -> str:
     """The stream an event belongs to, when the record does not name one."""
-    p = event.payload
+    # Each case binds its own payload, so the payload's type is the case's (and a type checker sees it).
     match event:
-        case ModelLaunchedEvent():
+        case ModelLaunchedEvent(payload=p):
             return f"model:{slugify(p.model)}"
-        case CapabilityScoredEvent():
+        case CapabilityScoredEvent(payload=p):
             # One stream per (index, model version): Epoch's natural key.
             return f"capability:{slugify(p.index)}-{slugify(p.model_version)}"
-        case ProductReleasedEvent():
+        case ProductReleasedEvent(payload=p):
             return f"product:{slugify(p.organization)}-{slugify(p.product)}"
-        case AllegationMadeEvent():
+        case AllegationMadeEvent(payload=p):
             # (the names joined: a v1 record upcast to one-item lists keeps its v1 subject)
             accused = slugify(" ".join(p.accused)) if p.accused else "unnamed"
             return f"allegation:{slugify(' '.join(p.accusers))}-{accused}-{p.kind}-{event.occurred_at:%Y%m}"
-        case PolicyChangedEvent():
+        case PolicyChangedEvent(payload=p):
             return f"policy:{slugify(p.jurisdiction)}-{slugify(p.title)}"
-        case EventCorrectedEvent() | EventRetractedEvent():
+        case EventCorrectedEvent(payload=p) | EventRetractedEvent(payload=p):
             return f"event:{p.target_event_id}"
     raise AssertionError(f"no subject rule for {event.event_type}")  # pragma: no cover
 
@@ -351,8 +342,10 @@ def _unambiguous_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     record = dict(pairs)
     if len(record) != len(pairs):
         seen: set[str] = set()
-        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise DuplicateKey(f"the key {storable(repr(twice))[:200]} appears more than once in one object")
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(f"the key {storable(repr(key))[:200]} appears more than once in one object")
+            seen.add(key)
     return record
 
 

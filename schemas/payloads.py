@@ -7,9 +7,8 @@ derived from class names, so a class can be renamed without touching history.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
-
 import math
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 

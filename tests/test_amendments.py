@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from schemas import parse_record
 from tests.conftest import launch, write_jsonl
-from warehouse.build import refresh
-from warehouse.projections import refresh_projections
+from warehouse.build import refresh_and_publish
+from warehouse.projections import rebuild_projections
 
 runner = CliRunner()
 GPT4 = launch("GPT-4", "2023-03-14", orgs=("Red Team Lab",), countries=("US",), ref="gpt-4", training_compute_flop=2.1e25, parameters=1.8e12)
@@ -61,7 +61,7 @@ def _gpt4(store) -> tuple:
 
 def test_a_poisoned_correction_is_quarantined_naming_target_and_field_and_publishing_goes_on(store, append, tmp_path):
     append([GPT4])
-    refresh(store)
+    refresh_and_publish(store)
     poisoned = write_jsonl(tmp_path / "poison.jsonl", [correction(GPT4, {"training_compute_flop": "lots"}, "p/1")])
 
     result = runner.invoke(app, ["ingest", str(poisoned), "--home", str(store.home.root)], catch_exceptions=False)
@@ -145,20 +145,20 @@ def test_a_correction_and_its_target_in_one_file_are_checked_together(store, tmp
 
 def test_retracting_a_correction_brings_the_original_values_back_incrementally_and_in_full(store, append):
     append([GPT4])
-    refresh(store)
+    refresh_and_publish(store)
     fix = correction(GPT4, {"countries": ["US", "CN"], "training_compute_flop": 5e25}, "fix/1",
                      occurred_at="2023-04-01", occurred_precision="day")
     append([fix])
-    refresh(store)
+    refresh_and_publish(store)
     assert _gpt4(store) == (5e25, 1.8e12, ["CN", "US"], dt.date(2023, 4, 1))
 
     append([retraction(fix, "undo/1")])
-    refresh(store)  # incremental
+    refresh_and_publish(store)  # incremental
 
     assert _gpt4(store) == (2.1e25, 1.8e12, ["US"], dt.date(2023, 3, 14))
     incremental = _rows(store, "select * from core.models order by model_id")
     with store.writer() as con:
-        report = refresh_projections(con, force_full=True)
+        report = rebuild_projections(con)
     assert report.mode == "full"
     assert _rows(store, "select * from core.models order by model_id") == incremental
 
@@ -190,11 +190,11 @@ def test_an_amendment_before_its_target_is_quarantined_and_the_target_stays_visi
     assert all(_event_id(hoax) in reason and "not in the log" in reason for _, reason in _quarantine(store))
 
     append([hoax])
-    refresh(store)
+    refresh_and_publish(store)
     assert _rows(store, "select model, parameters from core.models") == [("Hoax", None)]
 
     again = append(early[::-1])  # the correction first: the retraction then removes the launch
-    refresh(store)
+    refresh_and_publish(store)
     assert (again.appended, again.quarantined) == (2, 0)
     assert _rows(store, "select count(*) from core.models") == [(0,)]
 
@@ -205,7 +205,7 @@ def test_an_old_log_with_a_poisoned_correction_still_refreshes(store, append, mo
     import warehouse.store as store_module
 
     append([GPT4])
-    refresh(store)
+    refresh_and_publish(store)
     bad = correction(GPT4, {"training_compute_flop": "lots", "open_weights": "maybe"}, "p/1",
                      occurred_at="0001-01-01", occurred_precision="day")
     # Appended the way an older version did: without the amendment check.
@@ -213,13 +213,13 @@ def test_an_old_log_with_a_poisoned_correction_still_refreshes(store, append, mo
         patched.setattr(store_module, "quarantine_invalid_amendments", lambda batch, staged: staged)
         assert append([bad]).appended == 1
 
-    counts, _ = refresh(store)  # incremental
+    counts, _ = refresh_and_publish(store)  # incremental
 
     assert counts["core.models"] == 1
     expected = [(None, None, dt.date(2023, 3, 14))]
     assert _rows(store, "select training_compute_flop, open_weights, launched_on from core.models") == expected
     with store.writer() as con:
-        assert refresh_projections(con, force_full=True).mode == "full"
+        assert rebuild_projections(con).mode == "full"
     assert _rows(store, "select training_compute_flop, open_weights, launched_on from core.models") == expected
 
 
@@ -251,7 +251,7 @@ def test_a_retrieved_at_past_year_9999_is_rejected_and_the_log_reads_back(store,
 
 def test_sql_as_of_beyond_the_supported_range_is_a_clear_error(store, append):
     append([GPT4])
-    refresh(store)
+    refresh_and_publish(store)
 
     for moment in ("9999-12-31", "0001-01-01", "not-a-date"):
         result = runner.invoke(app, ["sql", "select 1", "--home", str(store.home.root), "--as-of", moment])

@@ -1,4 +1,4 @@
-"""`python -m warehouse.bench` end to end at a small size: it runs, and prints every figure."""
+"""`python -m tests.tools.bench` end to end at a small size: it runs, and prints every figure."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_bench_prints_every_figure(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "warehouse.bench", "--events", "3000", "--workdir", str(tmp_path / "bench")],
+        [sys.executable, "-m", "tests.tools.bench", "--events", "3000", "--workdir", str(tmp_path / "bench")],
         cwd=ROOT,
         check=False,
         capture_output=True,

@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 
 from schemas import NewEvent, parse_record
 from schemas.payloads import PAYLOAD_TYPES
+from tests.test_hostile_input import HOSTILE_LINES
+from tests.tools.bench import write_event_file
 from warehouse import EventStore, WarehouseHome
-from warehouse.bench import write_event_file
 from warehouse.bulk_ingest import line_text
 from warehouse.fast_subset import MACROS_SQL, PAYLOAD_FIELDS, V1_LAUNCH_FIELDS, build_fast_subset_sql
 from warehouse.readers import UnreadableInput, read_jsonl
-from tests.test_hostile_input import HOSTILE_LINES
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 NEW_EVENT_FIELDS = (

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord
-from warehouse.projections import CORE_TABLES, MART_TABLES, rebuild_all, refresh_projections
+from warehouse.projections import CORE_TABLES, MART_TABLES, rebuild_projections, refresh_projections
 
 T1 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 T2 = dt.datetime(2025, 2, 1, tzinfo=dt.UTC)
@@ -39,7 +39,7 @@ def _append(store: EventStore, records, at):
 
 def _rows(store, query):
     with store.writer() as con:
-        rebuild_all(con)
+        rebuild_projections(con)
         return con.execute(query).fetchall()
 
 

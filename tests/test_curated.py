@@ -3,7 +3,7 @@
 import json
 
 from pipelines.sources.curated import CURATED_EVENTS, ingest_curated
-from warehouse.build import rebuild
+from warehouse.build import refresh
 
 ENCYCLOPEDIAS = ("wikipedia.org", "wikiwand.com", "britannica.com")
 
@@ -44,7 +44,7 @@ def test_an_edited_line_becomes_a_correction_and_a_removed_line_a_retraction(sto
     second = ingest_curated(store, bundle)
     assert _event_types(store, second.run_id) == {"event.corrected": 1, "event.retracted": 1}
 
-    rebuild(store)
+    refresh(store)
     with store.reader() as con:
         assert con.execute(
             "select alleged_on::varchar, latest_summary from core.allegations where allegation_id = 'allegation:samr-nvidia-antitrust'"
@@ -77,7 +77,7 @@ def test_the_ai_act_is_published_then_in_force_then_applies_in_phases(store, tmp
     fixed = ingest_curated(store, bundle)
     assert _event_types(store, fixed.run_id) == {"policy.changed": 1, "event.corrected": 2}
 
-    rebuild(store)
+    refresh(store)
     with store.reader() as con:
         assert con.execute(
             "select [(s.on::varchar, s.stage) for s in stages], stage from core.policies where policy_id = 'policy:eu-ai-act'"
@@ -100,7 +100,7 @@ def test_a_better_citation_alone_becomes_a_correction_whose_url_the_tables_show(
     cited = ingest_curated(store, bundle)
     assert _event_types(store, cited.run_id) == {"event.corrected": 1}
 
-    rebuild(store)
+    refresh(store)
     with store.reader() as con:
         assert con.execute(
             "select source_urls from core.allegations where allegation_id = 'allegation:samr-nvidia-antitrust'"

@@ -7,11 +7,12 @@ import polars as pl
 import pytest
 
 from pipelines.sources import epoch
-from pipelines.sources.curated import SOURCE_NAME as CURATED, curated_records
+from pipelines.sources.curated import SOURCE_NAME as CURATED
+from pipelines.sources.curated import curated_records
 from pipelines.sources.http import FetchError, FetchPolicy
-from warehouse.build import rebuild
-from warehouse.reconcile import ReconcileError
 from tests.http_fixture import Reply
+from warehouse.build import refresh
+from warehouse.reconcile import ReconcileError
 
 FAST = FetchPolicy(timeout_s=5, attempts=2, backoff_base_s=0.01)
 
@@ -41,7 +42,7 @@ def test_every_row_is_accounted_for_and_mapped(store):
     assert result.read == 952
     assert result.appended + result.duplicate + result.quarantined == 952
     assert result.appended >= 940
-    rebuild(store)
+    refresh(store)
     with store.reader() as con:
         models, with_compute, no_org = con.execute(
             """select count(*), count(training_compute_flop), count(*) filter (where len(organization_ids) = 0)
@@ -60,7 +61,7 @@ def test_every_row_is_accounted_for_and_mapped(store):
 def test_glm_4_6_is_one_chinese_open_model_beside_the_curated_glm_5(store):
     epoch.ingest_location(store)
     store.append(curated_records(), source=CURATED)
-    rebuild(store)
+    refresh(store)
     with store.reader() as con:
         rows = con.execute(
             """select model_id, launched_on::varchar, countries, organization_ids, open_weights, sources
@@ -99,7 +100,7 @@ def test_a_changed_snapshot_becomes_corrections_launches_and_a_retraction(store,
     assert epoch.ingest_location(store, url, policy=FAST) is None  # 304: nothing re-ingested
     assert http_server.hits("/data/ai_models.zip")[1].headers["If-None-Match"] == '"2026-06"'
 
-    rebuild(store)
+    refresh(store)
     with store.reader() as con:
         assert con.execute(
             "select launched_on::varchar from core.models where model = 'GPT-2 (1.5B)'"

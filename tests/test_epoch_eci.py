@@ -14,10 +14,11 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.sources import epoch, epoch_eci
-from pipelines.sources.curated import SOURCE_NAME as CURATED, curated_records
-from warehouse import RawRecord
+from pipelines.sources.curated import SOURCE_NAME as CURATED
+from pipelines.sources.curated import curated_records
 from tests.http_fixture import Reply
-from warehouse.build import rebuild, refresh
+from warehouse import RawRecord
+from warehouse.build import refresh, refresh_and_publish
 
 ECI = epoch_eci.CAPABILITIES
 runner = CliRunner()
@@ -52,7 +53,7 @@ def test_every_row_is_kept_and_accounted_for(store, table):
     result = epoch.ingest_location(store, table=ECI)
     assert result.read == len(table) == 513
     assert result.appended == 513 and result.duplicate == 0 and result.quarantined == 0
-    rebuild(store)
+    refresh(store)
     with store.reader() as con:
         rows, scored, undated, zero = con.execute(
             """select count(*), count(score), count(*) filter (where released_on is null),
@@ -94,7 +95,7 @@ def test_versions_link_to_their_model_through_the_shared_identity(store):
         "event_type": "capability.scored", "occurred_at": "2026-03-01", "source": "test", "source_ref": "impostor",
         "payload": {"index": "ECI", "model_version": "glm-5-by-someone-else", "model": "GLM-5",
                     "organizations": ["OpenAI"], "score": 120.5}})], source="test")  # fmt: skip
-    rebuild(store)
+    refresh(store)
     with store.reader() as con:
         links = dict(con.execute(
             """select model_version, model_id from core.capability_scores
@@ -127,7 +128,7 @@ def test_versions_link_to_their_model_through_the_shared_identity(store):
 
 def test_a_refit_served_over_http_becomes_corrections_and_the_past_stays_readable(store, table, http_server):
     epoch.ingest_location(store, table=ECI)
-    refresh(store)
+    refresh_and_publish(store)
     before_refit = dt.datetime.now(dt.UTC)
     time.sleep(0.01)
 

@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord, WarehouseHome
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
+from warehouse.chain import ROW_DIGEST_SQL, VERIFY_SQL
+from warehouse.errors import StoreError
 from warehouse.export import MANIFEST, export_parquet
-from warehouse.store import ROW_DIGEST_SQL, VERIFY_SQL, StoreError
 from warehouse.timetravel import open_snapshot
 
 runner = CliRunner()
@@ -43,7 +44,7 @@ def template(tmp_path_factory) -> WarehouseHome:
     store = EventStore(home, lock_timeout_s=10)
     for source, records in (("test", _events(30, dt.date(2024, 11, 20), "alpha")), ("second", _events(12, dt.date(2025, 6, 1), "beta"))):
         store.append([RawRecord(f"record {i}", r) for i, r in enumerate(records)], source=source)
-    refresh(store)
+    refresh_and_publish(store)
     return home
 
 
@@ -116,7 +117,7 @@ def test_reexport_swaps_in_place_and_a_failed_one_changes_nothing(published, app
     lake = tmp_path / "lake"
     export_parquet(published.home, lake)
     append(_events(6, dt.date(2026, 2, 1), "gamma"))
-    refresh(published)
+    refresh_and_publish(published)
     assert export_parquet(published.home, lake).events == 48
     assert pl.scan_parquet(lake / "events" / "log", hive_partitioning=True).collect().height == 48
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lake", "warehouse"], "no temp or old folders left behind"

@@ -18,12 +18,12 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.extract import ExtractionError, decode, extract_text, read_path
 from pipelines.extract.dates import find_dates
-from pipelines.extract.evaluate import evaluate
 from pipelines.extract.gazetteer import default_gazetteer, tokenize
 from pipelines.extract.model_names import find_models
 from pipelines.extract.sentences import split_sentences
 from pipelines.extract.text import MAX_INPUT_BYTES
 from schemas import NewEvent, parse_record
+from tests.tools.evaluate_extract import evaluate
 
 SEED = Path("/work/shared/seeds/ai-rivalry-article.txt")
 EVAL_ARTICLES = Path(__file__).parent / "extract_eval" / "articles"

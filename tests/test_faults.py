@@ -30,11 +30,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.tools.bench import write_event_file
 from warehouse import EventStore, WarehouseHome
-from warehouse.bench import write_event_file
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
+from warehouse.chain import verify
 from warehouse.readers import read_jsonl
-from warehouse.store import verify
 from warehouse.timetravel import open_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,7 +184,7 @@ LOOP = textwrap.dedent(
     import sys
     from pathlib import Path
     from warehouse import EventStore, RawRecord, WarehouseHome
-    from warehouse.build import refresh
+    from warehouse.build import refresh_and_publish
 
     store = EventStore(WarehouseHome.resolve(sys.argv[1]), lock_timeout_s=30)
     i = 0
@@ -198,7 +198,7 @@ LOOP = textwrap.dedent(
             for j in range(20)
         ]
         store.append(records, source="loop")
-        _, published = refresh(store)
+        _, published = refresh_and_publish(store)
         print(published.events, flush=True)
     """
 )
@@ -213,12 +213,12 @@ def _staging_files(home: WarehouseHome) -> list[Path]:
     ]
 
 
-@pytest.mark.parametrize("kill_point", ["rebuilding", "publishing", "copying"])
+@pytest.mark.parametrize("kill_point", ["refreshing", "publishing", "copying"])
 def test_kill_9_between_append_and_publish_keeps_the_old_snapshot(files, tmp_path, kill_point):
     home = WarehouseHome.resolve(tmp_path / "warehouse").ensure()
     store = EventStore(home, lock_timeout_s=10)
     store.append(read_jsonl(files["base"].path), source="file:base.jsonl")
-    refresh(store)
+    refresh_and_publish(store)
     with open_snapshot(home) as con:
         first = con.execute("select count(*) from events.log").fetchall()[0][0]
 
@@ -236,8 +236,8 @@ def test_kill_9_between_append_and_publish_keeps_the_old_snapshot(files, tmp_pat
             holder = _holder(home)
             if holder.get("pid") != proc.pid:
                 return None
-            if kill_point == "rebuilding" and holder.get("command") == "rebuild projections":
-                return "rebuilding"
+            if kill_point == "refreshing" and holder.get("command") == "refresh projections":
+                return "refreshing"
             if kill_point == "publishing" and holder.get("command") == "publish snapshot":
                 return "publishing"
             if kill_point == "copying" and _staging_files(home):
@@ -257,7 +257,7 @@ def test_kill_9_between_append_and_publish_keeps_the_old_snapshot(files, tmp_pat
     assert snap_rows in {first, *published_before_kill, live_rows}
 
     # The next publish is not blocked by the dead publisher's lock or temp files, and catches up.
-    _, published = refresh(EventStore(home, lock_timeout_s=5))
+    _, published = refresh_and_publish(EventStore(home, lock_timeout_s=5))
     assert published.events == live_rows
     assert _staging_files(home) == []
     with open_snapshot(home) as con:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import launch, write_jsonl
 from warehouse import EventStore, RawRecord, WarehouseHome
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -47,7 +47,7 @@ def full_home(tmp_path):
     built = WarehouseHome.resolve(tmp_path / "built").ensure()
     store = EventStore(built, lock_timeout_s=10)
     store.append([RawRecord(str(i), launch(f"m-{i}", "2025-03-01", ref=f"m-{i}")) for i in range(20)], source="test")
-    refresh(store)
+    refresh_and_publish(store)
     disk = tmp_path / "disk"
     disk.mkdir()
     size_kb = sum(p.stat().st_size for p in built.root.iterdir()) // 1024 + 512

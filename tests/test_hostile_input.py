@@ -30,8 +30,8 @@ from typer.testing import CliRunner
 from schemas import NewEvent, Rejection, parse_record
 from tests.conftest import launch, write_jsonl
 from warehouse import EventStore, RawRecord, WarehouseHome
-from warehouse.build import refresh
-from warehouse.projections import rebuild_all
+from warehouse.build import refresh_and_publish
+from warehouse.projections import rebuild_projections
 from warehouse.readers import read_event_csv, read_jsonl
 
 SETTINGS = settings(
@@ -219,7 +219,7 @@ def test_any_record_through_the_append_path_is_accounted_for(wh):
     ledger.check()
     # Whatever got in, the projections still build from it.
     with wh.writer() as con:
-        rebuild_all(con)
+        rebuild_projections(con)
 
 
 def test_any_string_in_any_field_is_accounted_for(wh):
@@ -239,7 +239,7 @@ def test_any_string_in_any_field_is_accounted_for(wh):
     one_string()
     ledger.check()
     with wh.writer() as con:
-        rebuild_all(con)
+        rebuild_projections(con)
 
 
 HOSTILE_LINES = [
@@ -276,7 +276,7 @@ def test_a_hostile_jsonl_line_is_quarantined_or_appended_never_a_crash(wh, tmp_p
     ledger.check()
     assert ledger.appended >= 1
     with wh.writer() as con:
-        rebuild_all(con)
+        rebuild_projections(con)
 
 
 def test_a_jsonl_file_with_every_hostile_line_at_once(wh, tmp_path):
@@ -447,7 +447,7 @@ def published(tmp_path_factory) -> WarehouseHome:
     store = EventStore(home, lock_timeout_s=10)
     store.append([RawRecord("r1", launch("GLM-5", "2026-02-11", orgs=("Zhipu AI",), ref="glm-5")),
                   RawRecord("r2", launch("GPT-4o", "2024-05-13", ref="gpt-4o"))], source="test")
-    refresh(store)
+    refresh_and_publish(store)
     return home
 
 

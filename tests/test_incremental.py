@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 
 from schemas import parse_record
-from warehouse import EventStore, RawRecord
-from warehouse import projections
-from warehouse.bench import EventGenerator
+from tests.tools.bench import EventGenerator
+from warehouse import EventStore, RawRecord, projections
 from warehouse.projections import CORE_TABLES, MART_TABLES, refresh_projections
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 
 from pipelines.sources import epoch, epoch_eci
-from pipelines.sources.curated import SOURCE_NAME as CURATED, curated_records
+from pipelines.sources.curated import SOURCE_NAME as CURATED
+from pipelines.sources.curated import curated_records
 from warehouse import EventStore, WarehouseHome
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
 from warehouse.projections import MART_TABLES
 from warehouse.timetravel import open_snapshot
 
@@ -18,7 +19,7 @@ def con(tmp_path_factory):
     store.append(curated_records(), source=CURATED)
     epoch.ingest_location(store)
     epoch.ingest_location(store, table=epoch_eci.CAPABILITIES)
-    refresh(store)
+    refresh_and_publish(store)
     with open_snapshot(store.home) as connection:
         yield connection
 

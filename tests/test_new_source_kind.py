@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urljoin
 
-
 from pipelines.sources.kind import Location, Page, Paginator, Parsed, SourceError, SourceKind, register_kind
 from pipelines.sources.registry import HttpUrl, SourceEntry, load_registry
 from pipelines.sources.runner import run_source

@@ -25,7 +25,7 @@ import yaml
 
 from tests.conftest import launch, write_jsonl
 from warehouse import EventStore, RawRecord, WarehouseHome
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
 from warehouse.lock import WarehouseBusy, describe_holder, writer_lock
 from warehouse.snapshot import publish_snapshot
 from warehouse.store import StoreError
@@ -36,9 +36,8 @@ BIN = Path(sys.executable).parent
 
 
 def _env(home) -> dict[str, str]:
-    env = {**os.environ, "AIRACE_HOME": str(home.root), "PYTHONPATH": str(REPO), "DAGSTER_DISABLE_TELEMETRY": "1"}
     # (DAGSTER_HOME stays: conftest gives each test its own instance)
-    return env
+    return {**os.environ, "AIRACE_HOME": str(home.root), "PYTHONPATH": str(REPO), "DAGSTER_DISABLE_TELEMETRY": "1"}
 
 
 def _python(script: str, *args, env) -> subprocess.Popen:
@@ -73,7 +72,7 @@ def template(tmp_path_factory) -> WarehouseHome:
     home = WarehouseHome.resolve(tmp_path_factory.mktemp("template")).ensure()
     store = EventStore(home, lock_timeout_s=10)
     store.append([RawRecord(str(i), r) for i, r in enumerate(_batch("good", 30))], source="test")
-    refresh(store)
+    refresh_and_publish(store)
     return home
 
 
@@ -227,10 +226,10 @@ def test_failing_projections_publish_nothing(store, good_snapshot, append, monke
 
     append(_batch("later", 5))
 
-    def broken_rebuild(_store):
+    def broken_refresh(_store):
         raise RuntimeError("a mart's SQL is broken")
 
-    monkeypatch.setattr(warehouse_assets, "rebuild", broken_rebuild)
+    monkeypatch.setattr(warehouse_assets, "refresh", broken_refresh)
     result = _build_without_sources()
     assert not result.success
     assert _sha(store.home.snapshot_db) == good_snapshot
@@ -431,7 +430,7 @@ def test_daily_lake_partitions_backfill(store, append, tmp_path):
     append(_batch("day1b", 2), at=dt.datetime(2025, 3, 1, 23, 59, 59, tzinfo=utc))
     append(_batch("day2", 4), at=dt.datetime(2025, 3, 2, 12, tzinfo=utc))
     append(_batch("day4", 1), at=dt.datetime(2025, 3, 4, 0, 0, tzinfo=utc))
-    refresh(store)
+    refresh_and_publish(store)
     lake = tmp_path / "lake"
     job = defs().resolve_job_def(LAKE_DAILY_JOB_NAME)
     config = {"ops": {"lake__log_by_record_day": {"config": {"lake_dir": str(lake)}}}}

@@ -5,10 +5,10 @@ import json
 
 from schemas import parse_record
 from schemas.upcasters import upcast_payload
-from warehouse.build import refresh
-from warehouse.projections import rebuild_all
-from warehouse.timetravel import open_as_of, open_snapshot
 from tests.conftest import allegation, launch
+from warehouse.build import refresh_and_publish
+from warehouse.projections import rebuild_projections
+from warehouse.timetravel import open_as_of, open_snapshot
 
 T1 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 T2 = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
@@ -21,7 +21,7 @@ def _event_id(record):
 
 def _rows(store, query, params=()):
     with store.writer() as con:
-        rebuild_all(con)
+        rebuild_projections(con)
         return con.execute(query, list(params)).fetchall()
 
 
@@ -187,7 +187,7 @@ def test_releases_monthly_is_a_dense_grid_with_rolling_counts(store, append):
 def test_as_of_reproduces_what_was_known_then(store, append):
     original = launch("GLM-5", "2026-01-30", orgs=("Zhipu AI",), ref="glm-5")
     append([original, launch("GPT-5", "2025-08-07", ref="gpt-5")], at=T1)
-    refresh(store)
+    refresh_and_publish(store)
     append(
         [
             {
@@ -200,7 +200,7 @@ def test_as_of_reproduces_what_was_known_then(store, append):
         ],
         at=T3,
     )
-    refresh(store)
+    refresh_and_publish(store)
     with open_snapshot(store.home) as con:
         assert con.execute("select model_id from core.models order by 1").fetchall() == [
             ("claude-opus-4-6",),
@@ -284,7 +284,7 @@ def test_v1_allegation_rows_already_in_a_log_are_read_like_their_upcast(store):
         {"accuser": "Musk"},
     ]
     with store.writer() as con:
-        rebuild_all(con)
+        rebuild_projections(con)
         for v1 in v1_payloads:
             lifted = upcast_payload("allegation.made", 1, {**v1, "kind": "other", "summary": "s"})
             got = con.execute(

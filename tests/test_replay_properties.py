@@ -2,7 +2,7 @@
 
 * Any chunking: the same records appended in batches of any sizes, into fresh
   warehouses, give the same log (event ids, order, payloads) and, after
-  `rebuild_all`, the same rows in every core.* and marts.* table (record-time
+  `rebuild_projections`, the same rows in every core.* and marts.* table (record-time
   columns and run ids aside: they say when, not what).
 * Twice is once: appending the same records again appends nothing and changes no
   table.
@@ -21,9 +21,9 @@ import duckdb
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.tools.bench import EventGenerator
 from warehouse import EventStore, RawRecord, WarehouseHome
-from warehouse.bench import EventGenerator
-from warehouse.projections import rebuild_all
+from warehouse.projections import rebuild_projections
 
 # Columns that record when something was appended, by which run: they differ between
 # replays by design. Anything else differing is a determinism bug.
@@ -86,7 +86,7 @@ def _append_all(store: EventStore, batches: list[list[RawRecord]], *, start: dt.
 def _state(store: EventStore) -> dict[str, Any]:
     """The log's content and every core.* / marts.* table, record-time columns aside."""
     with store.writer() as con:
-        rebuild_all(con)
+        rebuild_projections(con)
         return _tables(con)
 
 

@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.sources import epoch, epoch_eci
-from pipelines.sources.curated import SOURCE_NAME as CURATED, curated_records
+from pipelines.sources.curated import SOURCE_NAME as CURATED
+from pipelines.sources.curated import curated_records
 from warehouse import EventStore, WarehouseHome
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
 
 runner = CliRunner()
 
@@ -26,7 +27,7 @@ def report(tmp_path_factory):
     store.append(curated_records(), source=CURATED)
     epoch.ingest_location(store)
     epoch.ingest_location(store, table=epoch_eci.CAPABILITIES)
-    refresh(store)
+    refresh_and_publish(store)
     out = root / "report.html"
     result = runner.invoke(app, ["report", str(out), "--home", str(store.home.root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -139,10 +140,10 @@ def test_charts_of_an_almost_empty_warehouse_still_render(store, append):
     """A fresh warehouse with one launch: every chart renders (a 'no data yet' picture where empty)."""
     from tests.conftest import launch
     from warehouse import charts
-    from warehouse.build import rebuild
+    from warehouse.build import refresh
 
     append([launch("Solo", "2024-03-01")])
-    rebuild(store)
+    refresh(store)
     with store.reader() as con:
         pngs = charts.render_all(con)
     assert set(pngs) == set(charts.CHARTS)

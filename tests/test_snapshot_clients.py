@@ -22,7 +22,7 @@ from filelock import FileLock
 
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
 from warehouse.snapshot import SNAPSHOT_STORAGE_VERSION
 
 # The oldest release the storage version promises, and the newest of the 1.x line.
@@ -88,7 +88,7 @@ def snapshot(tmp_path_factory) -> Path:
         [RawRecord(str(i), launch(f"Model {i}", "2025-03-0" + str(i + 1), ref=f"m-{i}")) for i in range(3)],
         source="test",
     )
-    refresh(store)
+    refresh_and_publish(store)
     return store.home.snapshot_db
 
 

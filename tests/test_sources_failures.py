@@ -13,8 +13,8 @@ import pytest
 from pipelines.defs.epoch.assets import epoch_models
 from tests.fixtures.sources.helpers import FAST_FETCH, fixture, live, materialize, override, query, step_failed
 from tests.http_fixture import Reply
-from warehouse.build import rebuild
-from warehouse.store import verify
+from warehouse.build import refresh
+from warehouse.chain import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 CSV = fixture("epoch_models.csv")
@@ -72,7 +72,7 @@ def test_a_changed_row_becomes_a_correction_not_an_edit(home, http_server, tmp_p
 def test_organization_aliases_resolve_to_one_organization(store, http_server, tmp_path, monkeypatch):
     _epoch_from(tmp_path, monkeypatch, http_server.serve("/models.csv", Reply(200, CSV)))
     assert materialize([epoch_models], store.home, run_config=EPOCH_LIVE).success
-    rebuild(store)
+    refresh(store)
     with store.reader() as con:
         orgs = {r[0]: r[1:] for r in con.execute(
             "select org_id, name, country, in_registry, events, aliases from core.organizations where events > 0"
@@ -165,7 +165,6 @@ api_url = "{http_server.url('/api/models')}"
 
 def test_one_failing_source_does_not_stop_the_others_and_what_landed_is_published(home, store, everything_from_the_local_server):
     from pipelines.definitions import defs
-
     from pipelines.defs.sources.factory import source_asset
     from pipelines.sources.registry import load_registry
 

@@ -19,7 +19,7 @@ from pipelines.cli import app
 from pipelines.sql_shell import DEFAULT_TABLE_ROWS, input_complete, statement_complete
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -28,7 +28,7 @@ runner = CliRunner()
 @pytest.fixture
 def published(store: EventStore) -> EventStore:
     store.append([RawRecord(str(i), launch(f"m-{i}", "2025-03-01", ref=f"m-{i}")) for i in range(3)], source="test")
-    refresh(store)
+    refresh_and_publish(store)
     return store
 
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
 from warehouse.timetravel import QueryLimits, open_as_of, open_snapshot
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ RUNAWAY = "select count(*) from range(10000000000) a, range(10) b where a.range 
 @pytest.fixture
 def published(store: EventStore) -> EventStore:
     store.append([RawRecord(str(i), launch(f"m-{i}", "2025-03-01", ref=f"m-{i}")) for i in range(5)], source="test")
-    refresh(store)
+    refresh_and_publish(store)
     return store
 
 

@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
 
 REPO = Path(__file__).resolve().parent.parent
 AIRACE = Path(sys.executable).parent / "airace"
@@ -83,7 +83,7 @@ class Terminal:
 @pytest.fixture
 def published(store: EventStore) -> EventStore:
     store.append([RawRecord(str(i), launch(f"m-{i}", "2025-03-01", ref=f"m-{i}")) for i in range(3)], source="test")
-    refresh(store)
+    refresh_and_publish(store)
     return store
 
 

@@ -3,9 +3,11 @@ import datetime as dt
 import duckdb
 import pytest
 
-from warehouse import RawRecord
-from warehouse.store import GENESIS_HASH, StoreError, read_events
 from tests.conftest import launch
+from warehouse import RawRecord
+from warehouse.chain import GENESIS_HASH
+from warehouse.errors import StoreError
+from warehouse.store import read_events
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

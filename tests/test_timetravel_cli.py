@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from schemas import parse_record
 from tests.conftest import launch, write_jsonl
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
 
 runner = CliRunner()
 T1 = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
@@ -29,7 +29,7 @@ def test_as_of_a_date_before_an_ingest_returns_the_counts_as_they_were(store, ap
     moved = launch("Moved", "2025-03-31", ref="moved")
     hoax = launch("Hoax", "2025-03-10", orgs=("Anthropic",), ref="hoax")
     append([moved, hoax, launch("Kept", "2025-02-14", orgs=("DeepSeek",), ref="kept")], at=T1)
-    refresh(store)
+    refresh_and_publish(store)
     # The later ingest (recorded now, through the CLI) moves one launch into April and retracts another.
     later = write_jsonl(
         tmp_path / "later.jsonl",

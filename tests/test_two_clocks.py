@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from schemas import parse_record
 from tests.conftest import launch
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
 from warehouse.projections import REFERENCE_DIR
 from warehouse.timetravel import (
     RecordTime,
@@ -64,7 +64,7 @@ def race(store, append):
         ],
         at=CORRECTED,
     )
-    refresh(store)
+    refresh_and_publish(store)
     return store
 
 
@@ -145,7 +145,7 @@ def curated(store, append):
         {"event_type": "event.retracted", "occurred_at": "2026-01-01", "source": "test",
          "payload": {"target_event_id": _event_id(allegation), "reason": "r"}},
     ])
-    refresh(store)
+    refresh_and_publish(store)
     return store
 
 

@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord
-from warehouse.build import refresh
+from warehouse.build import refresh_and_publish
+from warehouse.chain import GENESIS_HASH, ROW_DIGEST_SQL, chain
+from warehouse.errors import StoreError
 from warehouse.export import MANIFEST, export_parquet
-from warehouse.store import GENESIS_HASH, ROW_DIGEST_SQL, StoreError, chain
 
 runner = CliRunner()
 
@@ -30,9 +31,9 @@ def _append_run(store: EventStore, prefix: str, n: int) -> None:
 def published(store: EventStore) -> EventStore:
     """Two runs (positions 1..20, 21..30), published once each: two witnessed heads."""
     _append_run(store, "first", 20)
-    refresh(store)
+    refresh_and_publish(store)
     _append_run(store, "second", 10)
-    refresh(store)
+    refresh_and_publish(store)
     return store
 
 
@@ -86,7 +87,7 @@ def test_the_witness_holds_every_published_head(published):
 def test_a_rewritten_chain_fails_verify_naming_the_row_and_is_never_published(published):
     _rewrite_chain_from(published.home.live_db, 7)
     # The chain alone cannot tell: it verifies.
-    from warehouse.store import verify as chain_only
+    from warehouse.chain import verify as chain_only
 
     with published.reader() as con:
         assert chain_only(con).ok
@@ -98,7 +99,7 @@ def test_a_rewritten_chain_fails_verify_naming_the_row_and_is_never_published(pu
 
     snapshot_before = published.home.snapshot_db.read_bytes()
     with pytest.raises(StoreError, match="disagrees with the witness at position 20"):
-        refresh(published)
+        refresh_and_publish(published)
     assert published.home.snapshot_db.read_bytes() == snapshot_before
     assert len(published.home.witness_file.read_text().splitlines()) == 2  # nothing new witnessed
 
@@ -114,7 +115,7 @@ def test_a_truncated_chain_fails_verify_naming_where_it_was_cut(published):
     assert "at position 21" in result.output
     assert "the log ends at position 20, but position 30 was witnessed" in result.output
     with pytest.raises(StoreError, match="disagrees with the witness"):
-        refresh(published)
+        refresh_and_publish(published)
 
 
 @pytest.mark.parametrize(

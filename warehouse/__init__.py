@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from warehouse.home import WarehouseHome
-    from warehouse.store import EventStore, IngestResult, RawRecord, VerifyReport
+    from warehouse.records import IngestResult, RawRecord, VerifyReport
+    from warehouse.store import EventStore
 
 __all__ = ["EventStore", "IngestResult", "RawRecord", "VerifyReport", "WarehouseHome"]
 
@@ -15,9 +16,9 @@ __all__ = ["EventStore", "IngestResult", "RawRecord", "VerifyReport", "Warehouse
 # reader of the snapshot (`airace sql`) does not need and should not wait for.
 _HOMES = {
     "EventStore": "warehouse.store",
-    "IngestResult": "warehouse.store",
-    "RawRecord": "warehouse.store",
-    "VerifyReport": "warehouse.store",
+    "IngestResult": "warehouse.records",
+    "RawRecord": "warehouse.records",
+    "VerifyReport": "warehouse.records",
     "WarehouseHome": "warehouse.home",
 }
 

@@ -71,6 +71,13 @@ class StoredEvent:
     def is_amendment(self) -> bool:
         return self.event_type in AMENDMENT_TYPES
 
+    @property
+    def amended(self) -> str:
+        """The event an amendment names (its schema requires one; a fact names none)."""
+        if self.target is None:
+            raise ValueError(f"{self.event_id} ({self.event_type}) names no event to amend")
+        return self.target
+
 
 @dataclass
 class History:
@@ -169,7 +176,7 @@ def rejected_amendments(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]
     seqs = [row[0] for row in staged]
     new = _stored([row[1:] for row in staged])
     already_logged = _log_events(con, (a.event_id for a in new))
-    targets = {a.target for a in new}
+    targets = {a.amended for a in new}
     known = _log_events(con, targets)
     # Facts of this batch that amendments name (a copy of a logged fact is the logged one).
     staged_facts = con.execute(
@@ -180,7 +187,7 @@ def rejected_amendments(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]
     for fact in _stored(staged_facts):
         known.setdefault(fact.event_id, fact)
     # The facts behind logged corrections that are targets (a retraction of a correction).
-    known.update(_log_events(con, {e.target for e in known.values() if e.event_type == CORRECTED} - set(known)))
+    known.update(_log_events(con, {e.amended for e in known.values() if e.event_type == CORRECTED} - set(known)))
     histories = {e.event_id: History(e) for e in known.values() if not e.is_amendment}
     _replay_logged_amendments(con, histories, known)
 
@@ -197,9 +204,9 @@ def rejected_amendments(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]
             continue
         known[amendment.event_id] = amendment
         if amendment.event_type == CORRECTED:
-            histories[amendment.target].corrections.append(amendment)
-        elif known[amendment.target].event_type == CORRECTED and known[amendment.target].target in histories:
-            histories[known[amendment.target].target].retracted.add(amendment.target)
+            histories[amendment.amended].corrections.append(amendment)
+        elif known[amendment.amended].event_type == CORRECTED and known[amendment.amended].amended in histories:
+            histories[known[amendment.amended].amended].retracted.add(amendment.amended)
     return rejected
 
 
@@ -224,6 +231,6 @@ def _replay_logged_amendments(
         if amendment.event_type == CORRECTED and amendment.target in histories:
             histories[amendment.target].corrections.append(amendment)
         elif amendment.event_type == RETRACTED:
-            corrected = known.get(amendment.target)
-            if corrected is not None and corrected.event_type == CORRECTED and corrected.target in histories:
-                histories[corrected.target].retracted.add(corrected.event_id)
+            corrected = known.get(amendment.amended)
+            if corrected is not None and corrected.event_type == CORRECTED and corrected.amended in histories:
+                histories[corrected.amended].retracted.add(corrected.event_id)

@@ -1,4 +1,10 @@
-"""Refreshing the projections and publishing the snapshot: what follows every append."""
+"""What follows every append: refresh the projections, then publish the analysts' snapshot.
+
+The words, each for one thing: *refresh* brings core.* and marts.* up to the log
+(incrementally when the checkpoint can be trusted); *publish* writes the analysts'
+snapshot (warehouse.snapshot.publish_snapshot); *rebuild* recomputes every table from
+scratch (warehouse.projections.rebuild_projections).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,14 @@ from warehouse.snapshot import PublishedSnapshot, publish_snapshot
 from warehouse.store import EventStore
 
 
-def rebuild(store: EventStore) -> RefreshReport:
+def refresh(store: EventStore) -> RefreshReport:
     """Bring core.* and marts.* up to the log: incrementally from the checkpoint when it
     can be trusted, else in full (see warehouse.projections.refresh_projections)."""
-    with store.writer(purpose="rebuild projections") as con:
+    with store.writer(purpose="refresh projections") as con:
         return refresh_projections(con)
 
 
-def refresh(store: EventStore) -> tuple[dict[str, int], PublishedSnapshot]:
+def refresh_and_publish(store: EventStore) -> tuple[dict[str, int], PublishedSnapshot]:
     """Refresh core.* and marts.* from the log, then publish the analysts' snapshot."""
-    report = rebuild(store)
+    report = refresh(store)
     return report.counts, publish_snapshot(store.home, lock_timeout_s=store.lock_timeout_s)

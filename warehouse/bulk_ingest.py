@@ -21,7 +21,7 @@ import pyarrow as pa
 from schemas import NewEvent, Rejection, parse_record
 from warehouse.fast_subset import MACROS_SQL, build_fast_subset_sql
 from warehouse.readers import UnreadableInput, _is_json_object
-from warehouse.store import AmendmentRecord, Batch, Staged, amendment_record
+from warehouse.staging import AmendmentRecord, Batch, Staged, amendment_record
 
 # Small blocks: DuckDB reads a few batches ahead, and each holds its lines twice (Python, Arrow).
 BLOCK_BYTES = 2 * 1024 * 1024

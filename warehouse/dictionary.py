@@ -524,15 +524,18 @@ T["marts.releases_yearly_by_group"] = (
  "organization_ids": "The group's organizations that developed them."},
 "select year, group_id, launches, organization_ids from marts.releases_yearly_by_group where year = 2023 order by launches desc, group_id limit 5")
 
-def md_table(rel):
+def md_table(rel: duckdb.DuckDBPyRelation) -> str:
     cols = rel.columns
     out = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for row in rel.fetchall():
         cells = []
         for v in row:
-            if v is None: s = "NULL"
-            elif isinstance(v, float): s = f"{v:.4g}" if (abs(v) >= 1e6 or (v != 0 and abs(v) < 1e-3)) else (f"{v:g}")
-            else: s = str(v)
+            if v is None:
+                s = "NULL"
+            elif isinstance(v, float):
+                s = f"{v:.4g}" if (abs(v) >= 1e6 or (v != 0 and abs(v) < 1e-3)) else (f"{v:g}")
+            else:
+                s = str(v)
             cells.append(s.replace("|", "\\|"))
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)

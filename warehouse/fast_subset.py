@@ -21,7 +21,7 @@ paths to the same output.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -36,8 +36,8 @@ from schemas.events import (
 from schemas.payloads import (
     AllegationKind,
     AllegationNature,
-    CapabilityConfidence,
     AllegationStatus,
+    CapabilityConfidence,
     ModelAccess,
     PolicyInstrument,
     PolicyStage,
@@ -65,7 +65,8 @@ class PayloadField(BaseModel):
     default_json: str | None = None
 
 
-def _f(name: str, kind: Kind, presence: Presence, values: object = (), default_json: str | None = None) -> PayloadField:
+# (`values` is a Literal type or a tuple of its values: Any, as typing has no type for "a Literal type".)
+def _f(name: str, kind: Kind, presence: Presence, values: Any = (), default_json: str | None = None) -> PayloadField:
     allowed = tuple(getattr(values, "__args__", values))
     return PayloadField(name=name, kind=kind, presence=presence, values=allowed, default_json=default_json)
 

@@ -15,7 +15,6 @@ that no longer has the checkpointed hash) makes it rebuild everything.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import time
 from collections.abc import Iterator
@@ -36,7 +35,6 @@ REFERENCE_TABLES = (
 ORGANIZATIONS_CSV = REFERENCE_DIR / "organizations.csv"
 MODEL_ALIASES_CSV = REFERENCE_DIR / "model_aliases.csv"
 ORGANIZATION_PARENTS_CSV = REFERENCE_DIR / "organization_parents.csv"
-END_OF_TIME = "infinity"
 REFRESH_DIR = SQL_DIR / "refresh"
 STATE_SCHEMA = "projection_state"
 # The intermediate tables an incremental refresh maintains row by row.
@@ -367,38 +365,6 @@ def _readers_read() -> tuple[_Reader, ...]:
     return tuple(r for r in _READERS if f"{r.name}_in(" in text.replace(f"macro {r.name}_in(", ""))
 
 
-def materialize(
-    con: duckdb.DuckDBPyConnection, projections: tuple[Projection, ...], as_of: dt.datetime | str = END_OF_TIME
-) -> dict[str, int]:
-    """(Re)create each table from its macro in one transaction; returns row counts."""
-    counts: dict[str, int] = {}
-    con.execute("begin transaction")
-    try:
-        for projection in projections:
-            con.execute(
-                f"create or replace table {projection.table} as select * from {projection.macro}(?::timestamptz)",
-                [as_of],
-            )
-            counts[projection.table] = con.execute(f"select count(*) from {projection.table}").fetchall()[0][0]
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return counts
-
-
-def rebuild_all(con: duckdb.DuckDBPyConnection, as_of: dt.datetime | str = END_OF_TIME) -> dict[str, int]:
-    """Rebuild every table from the whole log (the explicit full rebuild); returns row counts."""
-    if as_of == END_OF_TIME:
-        return refresh_projections(con, force_full=True).counts
-    load_reference(con)
-    define_macros(con)
-    counts = materialize(con, CORE_TABLES + MART_TABLES, as_of)
-    # The tables now show the past: the next refresh must not build on them.
-    con.execute(f"drop table if exists {CHECKPOINT_TABLE}")
-    return counts
-
-
 # --------------------------------------------------------------------------- refresh
 
 
@@ -658,14 +624,23 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(zip(tables, counts, strict=True))
 
 
-def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = False) -> RefreshReport:
+def refresh_projections(con: duckdb.DuckDBPyConnection) -> RefreshReport:
     """Bring core.* and marts.* up to the head of the log, in one transaction.
 
     Incremental when the checkpoint can be trusted: only log rows after it are read,
     the intermediate tables change row by row, core tables recompute the keys those
     rows touch, and marts are recomputed from the core tables. Otherwise a full refresh.
-    The result is the same as `rebuild_all` (tests/test_incremental.py checks it).
+    The result is the same as `rebuild_projections` (tests/test_incremental.py checks it).
     """
+    return _bring_up_to_log(con, from_scratch=False)
+
+
+def rebuild_projections(con: duckdb.DuckDBPyConnection) -> RefreshReport:
+    """Recompute every table from the whole log, from scratch, whatever the checkpoint says."""
+    return _bring_up_to_log(con, from_scratch=True)
+
+
+def _bring_up_to_log(con: duckdb.DuckDBPyConnection, *, from_scratch: bool) -> RefreshReport:
     fingerprint = definitions_fingerprint()
     timer = _StepTimer()
     by_key: dict[str, bool] = {}
@@ -674,7 +649,7 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
     con.execute("begin transaction")
     try:
         with timer.step("checkpoint"):
-            reason = "forced" if force_full else _why_full(con, fingerprint)
+            reason = "rebuild from scratch" if from_scratch else _why_full(con, fingerprint)
             head = _log_head(con)
         if reason:
             applied = head
@@ -687,7 +662,10 @@ def refresh_projections(con: duckdb.DuckDBPyConnection, *, force_full: bool = Fa
                 _refresh_full(con, timer)
                 _refresh_marts(con, {}, timer)
         else:
-            after_position = _checkpoint(con)[0]
+            checkpoint = _checkpoint(con)
+            # (_why_full gives a reason when there is no checkpoint, so here there is one.)
+            assert checkpoint is not None
+            after_position = checkpoint[0]
             applied = head - after_position
             if applied:  # (nothing new: every table is already the log's)
                 with _readers_on_tables(con, timer, prepared):

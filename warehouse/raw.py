@@ -132,7 +132,7 @@ def land_documents(
 ) -> int:
     """Insert documents not already held (by source and content hash); returns how many were new."""
     ensure_raw_schema(con)
-    rows = {}
+    rows: dict[tuple[str, str], RawDocument] = {}
     for doc in documents:
         rows.setdefault((doc.source, doc.sha256), doc)
     if not rows:

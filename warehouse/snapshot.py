@@ -27,9 +27,10 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.chain import GENESIS_HASH, connect, verify
+from warehouse.errors import StoreError
 from warehouse.home import WarehouseHome
 from warehouse.lock import DEFAULT_TIMEOUT_S, writer_lock
-from warehouse.store import GENESIS_HASH, StoreError, connect, verify
 from warehouse.witness import WitnessedHead, WitnessError, check_log, file_sha256, read_witness, record_head
 
 STAGING_SUFFIX = ".publishing"

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import itertools
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +20,19 @@ import duckdb
 import pyarrow as pa
 
 from schemas import NewEvent, Rejection, parse_record, upcast_payload
-from schemas.events import AMENDMENT_TYPES, raw_record_text, storable
+from schemas.events import storable
+from warehouse.amendments import rejected_amendments
+from warehouse.bulk_ingest import stage_jsonl
+from warehouse.chain import GENESIS_HASH, ROW_DIGEST_SQL, chain, connect
 from warehouse.errors import StoreError
 from warehouse.home import WarehouseHome
 from warehouse.lock import DEFAULT_TIMEOUT_S, writer_lock
+from warehouse.readers import read_event_file
+from warehouse.reconcile import reconcile_snapshot
+from warehouse.records import IngestResult, RawRecord, VerifyReport
+from warehouse.staging import AmendmentRecord, Batch, Staged, Stager, amendment_record
+from warehouse.witness import read_witness, verify_snapshot, verify_with_witness
 
-GENESIS_HASH = "0" * 64
 CHUNK_SIZE = 50_000
 # DuckDB's memory during a bulk file append: a base for any file (staging spills to
 # the temp directory beyond it), plus room for the log's indexes (position, event_id),
@@ -89,102 +94,8 @@ create or replace macro events.log_as_of(as_of) as table
     select * from events.log where recorded_at <= as_of::timestamptz;
 """
 
-# The one definition of what a row's hash covers; used by append and by verify,
-# so the two cannot drift. NULLs get a marker so (NULL, 'x') and ('x', NULL) differ.
-ROW_DIGEST_SQL = """sha256(concat_ws(chr(31),
-    position::varchar, event_id, event_type, schema_version::varchar, subject,
-    occurred_at::varchar, occurred_precision, epoch_us(recorded_at)::varchar, source,
-    coalesce(source_url, chr(0)), coalesce(source_ref, chr(0)),
-    coalesce(epoch_us(retrieved_at)::varchar, chr(0)), payload::varchar, run_id))"""
-
-_STAGING_SCHEMA = pa.schema(
-    [
-        ("seq", pa.int64()),
-        ("event_id", pa.string()),
-        ("event_type", pa.string()),
-        ("schema_version", pa.int32()),
-        ("subject", pa.string()),
-        ("occurred_at", pa.date32()),
-        ("occurred_precision", pa.string()),
-        ("source", pa.string()),
-        ("source_url", pa.string()),
-        ("source_ref", pa.string()),
-        ("retrieved_at", pa.timestamp("us", tz="UTC")),
-        ("payload", pa.string()),
-        ("amendment_ref", pa.string()),
-        ("amendment_raw", pa.string()),
-    ]
-)
-_QUARANTINE_SCHEMA = pa.schema([("record_ref", pa.string()), ("reason", pa.string()), ("raw_payload", pa.string())])
-
-
-@dataclass(frozen=True)
-class RawRecord:
-    """One record as a source delivered it: a reference for error messages and the raw value."""
-
-    ref: str
-    value: Any
-    # Set by a reader that already knows the record is unusable (e.g. a CSV row that
-    # does not parse): the record goes to quarantine with this reason.
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    run_id: str
-    source: str
-    read: int
-    appended: int
-    duplicate: int
-    quarantined: int
-    head_hash: str
-    first_position: int | None
-    last_position: int | None
-    # Records the bulk path validated in SQL (append_file of JSON Lines); the rest of
-    # `read` went through pydantic one by one.
-    validated_in_sql: int = 0
-
-    def as_metadata(self) -> dict[str, Any]:
-        return {
-            "read": self.read,
-            "appended": self.appended,
-            "duplicate": self.duplicate,
-            "quarantined": self.quarantined,
-            "head_hash": self.head_hash,
-            "run_id": self.run_id,
-        }
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    ok: bool
-    events: int
-    head_hash: str
-    first_bad_position: int | None = None
-    problem: str | None = None
-    # The highest head the witness (warehouse/witness.py) vouches for, when it was checked.
-    witnessed_position: int | None = None
-    # What was found about the published snapshot, when it was checked.
-    snapshot: str | None = None
-
-
-def connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(path), read_only=read_only)
-    con.execute("set TimeZone = 'UTC'")
-    return con
-
-
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(EVENTS_DDL)
-
-
-def chain(prev_hash: str, digests: Iterable[str]) -> list[str]:
-    """hash_n = sha256(hash_{n-1} || digest_n): sequential by nature, so done here in one pass."""
-    hashes = []
-    for digest in digests:
-        prev_hash = hashlib.sha256((prev_hash + digest).encode()).hexdigest()
-        hashes.append(prev_hash)
-    return hashes
 
 
 class EventStore:
@@ -266,9 +177,6 @@ class EventStore:
         Raises `warehouse.readers.UnreadableInput` (and appends nothing) when no record
         can be read from the file.
         """
-        from warehouse.bulk_ingest import stage_jsonl
-        from warehouse.readers import read_event_file
-
         if not path.is_file() or path.suffix.lower() == ".csv":
             return self.append(
                 read_event_file(path), source=source, run_id=run_id, recorded_at=recorded_at,
@@ -318,8 +226,6 @@ class EventStore:
     ) -> IngestResult:
         """Append a source's full snapshot: changed rows become corrections, vanished rows
         retractions (see warehouse.reconcile), all under one lock and one transaction."""
-        from warehouse.reconcile import reconcile_snapshot
-
         with self.writer(purpose=f"append snapshot {source}") as con:
             reconciled = reconcile_snapshot(
                 con, records, source=source, input_sha256=input_sha256, undated_field=undated_field
@@ -330,18 +236,14 @@ class EventStore:
 
     def verify(self) -> VerifyReport:
         """The live log (chain, accounting, witnessed heads), then the published snapshot."""
-        from dataclasses import replace
-
-        from warehouse.witness import read_witness, verify_snapshot, verify_with_witness
-
         with self.reader() as con:
             report = verify_with_witness(con, self.home)
         if not report.ok:
             return report
         snapshot_ok, snapshot = verify_snapshot(self.home, read_witness(self.home))
         if not snapshot_ok:
-            return replace(report, ok=False, problem=snapshot, snapshot=snapshot)
-        return replace(report, snapshot=snapshot)
+            return dataclasses.replace(report, ok=False, problem=snapshot, snapshot=snapshot)
+        return dataclasses.replace(report, snapshot=snapshot)
 
 
 def _validated_chunks(
@@ -364,40 +266,6 @@ def _validated_chunks(
         yield events, raws, rejections, len(chunk)
 
 
-# (record reference, raw record) of an amendment, kept in staging: its target may still
-# refuse it (warehouse/amendments.py), and the quarantine then needs both.
-AmendmentRecord = tuple[str, str]
-
-
-def amendment_record(event: NewEvent, ref: str, raw: Any) -> AmendmentRecord | None:
-    return (ref, raw_record_text(raw)) if event.event_type in AMENDMENT_TYPES else None
-
-
-def _staging_table(
-    events: list[NewEvent], seqs: Sequence[int], amendments: Sequence[AmendmentRecord | None] | None = None
-) -> pa.Table:
-    amendments = amendments if amendments is not None else [None] * len(events)
-    return pa.Table.from_pydict(
-        {
-            "seq": seqs,
-            "event_id": [e.event_id for e in events],
-            "event_type": [e.event_type for e in events],
-            "schema_version": [e.schema_version for e in events],
-            "subject": [e.subject for e in events],
-            "occurred_at": [e.occurred_at for e in events],
-            "occurred_precision": [e.occurred_precision for e in events],
-            "source": [e.source for e in events],
-            "source_url": [e.source_url for e in events],
-            "source_ref": [e.source_ref for e in events],
-            "retrieved_at": [e.retrieved_at for e in events],
-            "payload": [e.payload_json for e in events],
-            "amendment_ref": [a[0] if a else None for a in amendments],
-            "amendment_raw": [a[1] if a else None for a in amendments],
-        },
-        schema=_STAGING_SCHEMA,
-    )
-
-
 def _head(con: duckdb.DuckDBPyConnection) -> tuple[int, str, dt.datetime | None]:
     rows = con.execute(
         "select position, hash, recorded_at from events.log order by position desc limit 1"
@@ -405,51 +273,6 @@ def _head(con: duckdb.DuckDBPyConnection) -> tuple[int, str, dt.datetime | None]
     if not rows:
         return 0, GENESIS_HASH, None
     return rows[0][0], rows[0][1], rows[0][2]
-
-
-@dataclass(frozen=True)
-class Batch:
-    """What a stager needs to fill `staging` and `events.quarantine` for one append batch."""
-
-    con: duckdb.DuckDBPyConnection
-    run_id: str
-    source: str
-    recorded_at: dt.datetime
-
-    def stage_events(
-        self,
-        events: list[NewEvent],
-        seqs: Sequence[int],
-        amendments: Sequence[AmendmentRecord | None] | None = None,
-    ) -> None:
-        """Validated events into `staging`; `seqs` order them (first occurrence wins);
-        `amendments`: each event's `amendment_record` (None for the others)."""
-        self.con.register("_chunk", _staging_table(events, seqs, amendments))
-        self.con.execute("insert into staging by name select * from _chunk")
-        self.con.unregister("_chunk")
-
-    def quarantine(self, rejections: list[Rejection]) -> None:
-        bad = pa.Table.from_pylist([r.model_dump() for r in rejections]).rename_columns(
-            ["record_ref", "reason", "raw_payload"]
-        )
-        self.con.register("_bad", bad.cast(_QUARANTINE_SCHEMA))
-        self.con.execute(
-            "insert into events.quarantine select ?, ?, record_ref, reason, raw_payload, ? from _bad",
-            [self.run_id, self.source, self.recorded_at],
-        )
-        self.con.unregister("_bad")
-
-
-@dataclass(frozen=True)
-class Staged:
-    read: int
-    quarantined: int
-    # Of `read`, how many the bulk path's SQL validated (the rest went through pydantic).
-    fast: int = 0
-
-
-# A stager fills `staging` (and the quarantine) and says how many records it read.
-Stager = Callable[[Batch], Staged]
 
 
 def stage_records(records: Iterable[RawRecord], default_source: str | None) -> Stager:
@@ -493,8 +316,6 @@ def append_batch(
 def quarantine_invalid_amendments(batch: Batch, staged: Staged) -> Staged:
     """Move the staged amendments their targets refuse (warehouse/amendments.py) from
     `staging` to the quarantine, whichever path staged them."""
-    from warehouse.amendments import rejected_amendments  # (it imports reconcile, which imports this module)
-
     rejected = rejected_amendments(batch.con)
     if not rejected:
         return staged
@@ -728,68 +549,6 @@ def _chain_and_insert(con: duckdb.DuckDBPyConnection, last_position: int, last_h
         con.unregister("_hashes")
         head_hash = hashes[-1]
     return appended, head_hash
-
-
-# Each row against its own contents and against the row before it, found by a join
-# on position - 1 (a join runs on every core; a window over the whole log would sort it).
-# A missing row shows up at the next one, whose predecessor is then absent.
-VERIFY_SQL = f"""
-with checked as (
-    select position, prev_hash, hash, sha256(prev_hash || {ROW_DIGEST_SQL}) as expected_hash
-    from events.log
-)
-select c.position,
-       case when c.position < 1 then 'position ' || c.position || ' is not positive'
-            when c.position > 1 and previous.hash is null then 'position gap: row ' || (c.position - 1) || ' is missing'
-            when c.prev_hash <> coalesce(previous.hash, '{GENESIS_HASH}')
-                then 'prev_hash does not match the hash of the row before'
-            else 'hash does not match the row''s contents (edited after append?)' end as problem
-from checked c
-left join events.log previous on previous.position = c.position - 1
-where c.hash <> c.expected_hash
-   or c.position < 1
-   or (c.position > 1 and previous.hash is null)
-   or c.prev_hash <> coalesce(previous.hash, '{GENESIS_HASH}')
-order by c.position
-limit 1
-"""
-
-ACCOUNTING_SQL = """
-select 'run ' || r.run_id || ' (' || r.source || '): ' || problem as problem
-from (
-    select r.*, case
-        when r.records_read <> r.appended + r.duplicate + r.quarantined then 'read <> appended + duplicate + quarantined'
-        when r.appended <> coalesce(l.n, 0) then 'appended ' || r.appended || ' but the log holds ' || coalesce(l.n, 0)
-        when r.quarantined <> coalesce(q.n, 0) then 'quarantined ' || r.quarantined || ' but quarantine holds ' || coalesce(q.n, 0)
-        end as problem
-    from events.ingest_runs r
-    left join (select run_id, count(*) n from events.log group by run_id) l using (run_id)
-    left join (select run_id, count(*) n from events.quarantine group by run_id) q using (run_id)
-) r
-where problem is not null
-order by r.started_at
-limit 1
-"""
-
-
-def verify(con: duckdb.DuckDBPyConnection) -> VerifyReport:
-    """Recompute the whole chain in SQL and check the run accounting; report the first break."""
-    count, head = con.execute(
-        "select count(*), coalesce(arg_max(hash, position), ?) from events.log", [GENESIS_HASH]
-    ).fetchall()[0]
-    broken = con.execute(VERIFY_SQL).fetchall()
-    if broken:
-        position, problem = broken[0]
-        return VerifyReport(False, count, head, first_bad_position=position, problem=problem)
-    orphans = con.execute(
-        "select min(position) from events.log where run_id not in (select run_id from events.ingest_runs)"
-    ).fetchall()[0][0]
-    if orphans is not None:
-        return VerifyReport(False, count, head, first_bad_position=orphans, problem="row from an unrecorded run")
-    accounting = con.execute(ACCOUNTING_SQL).fetchall()
-    if accounting:
-        return VerifyReport(False, count, head, problem=accounting[0][0])
-    return VerifyReport(True, count, head)
 
 
 def read_events(con: duckdb.DuckDBPyConnection, *, after_position: int = 0) -> Iterator[dict[str, Any]]:

@@ -99,7 +99,7 @@ def explain_limit(exc: duckdb.Error, limits: QueryLimits) -> str:
     return str(exc)
 
 
-def _settings(limits: QueryLimits) -> dict[str, str]:
+def _settings(limits: QueryLimits) -> dict[str, str | bool | int | float | list[str]]:  # (duckdb.connect's config type)
     # Set when the connection opens, before any SQL: DuckDB allows writing under its
     # temporary directory even with external access off (by default `<db>.tmp/`
     # beside the snapshot, or `./.tmp/` for an in-memory database), so there is none.

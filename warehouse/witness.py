@@ -26,8 +26,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from warehouse.chain import connect, verify
 from warehouse.home import WarehouseHome
-from warehouse.store import VerifyReport, connect, verify
+from warehouse.records import VerifyReport
 
 
 @dataclass(frozen=True)

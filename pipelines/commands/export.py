@@ -7,13 +7,12 @@ from typing import Annotated
 
 import typer
 
-from pipelines import cli
+from pipelines.cli_shared import HomeOption, console, errors, resolve_home
 
 
-@cli.app.command()
 def export(
     directory: Annotated[Path, typer.Argument(help="Folder to write (replaced atomically if it holds an earlier export).")],
-    home: cli.HomeOption = None,
+    home: HomeOption = None,
 ) -> None:
     """Parquet export (zstd) of the log, Hive-partitioned by event month, and of every core.* and marts.* table."""
     # (imported here: registering the command must not slow `airace sql` down)
@@ -22,19 +21,19 @@ def export(
     from warehouse.export import MANIFEST, PARTITION_COLUMN, export_parquet
     from warehouse.store import StoreError
 
-    resolved = cli._home(home)
+    resolved = resolve_home(home)
     try:
         result = export_parquet(resolved, directory)
     except StoreError as exc:
-        cli.errors.print(f"[red]error:[/red] {exc}")
+        errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     table = Table(title=f"airace export {result.path}")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, rows in result.tables.items():
         table.add_row(name, str(rows))
-    cli.console.print(table)
-    cli.console.print(
+    console.print(table)
+    console.print(
         f"events.log: {result.events} events in {result.months} {PARTITION_COLUMN} partitions, "
         f"head hash {result.head_hash}; manifest {result.path / MANIFEST}"
     )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pipelines.cli import HomeOption, _home, app, console, errors
+from pipelines.cli_shared import HomeOption, console, errors, resolve_home
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -94,7 +94,6 @@ def _parse_date(text: str | None) -> dt.date | None:
         raise typer.BadParameter(f"--date {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-@app.command("extract")
 def extract_command(
     source: Annotated[str, typer.Argument(help="An article: a file, an http(s) URL, or - for standard input.")],
     home: HomeOption = None,
@@ -130,7 +129,7 @@ def extract_command(
         errors.print(f"[yellow]dropped[/yellow] {reason}")
     if store:
         try:
-            queued = queue_candidates(EventStore(_home(home)), candidates, extracted_at=retrieved_at)
+            queued = queue_candidates(EventStore(resolve_home(home)), candidates, extracted_at=retrieved_at)
         except (StoreError, WarehouseBusy) as exc:
             errors.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
@@ -146,7 +145,6 @@ review_app = typer.Typer(
     help="The review queue: candidates from `airace extract --store`; accept appends to the log.",
     invoke_without_command=True,
 )
-app.add_typer(review_app, name="review")
 
 
 def _default_reviewer() -> str:
@@ -218,7 +216,7 @@ def review(
     from warehouse.store import StoreError
 
     try:
-        rows = list_candidates(EventStore(_home(home)), status=None if show_all else "pending")
+        rows = list_candidates(EventStore(resolve_home(home)), status=None if show_all else "pending")
     except StoreError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -244,12 +242,12 @@ def accept(
     """Append the candidate's event to the log, recording who accepted it and when; then
     refresh projections and marts and republish the snapshot, so `airace sql` shows it."""
     from warehouse import EventStore
-    from warehouse.build import refresh
+    from warehouse.build import refresh_and_publish
     from warehouse.candidates import ReviewError, accept_candidate
     from warehouse.lock import WarehouseBusy
     from warehouse.store import StoreError
 
-    store = EventStore(_home(home))
+    store = EventStore(resolve_home(home))
     try:
         outcome = accept_candidate(store, candidate_id, reviewer=by or _default_reviewer())
     except (ReviewError, StoreError, WarehouseBusy) as exc:
@@ -268,7 +266,7 @@ def accept(
     if no_refresh:
         console.print("not published yet: the event appears in `airace sql` after the next `airace run` or ingest")
         return
-    _, published = refresh(store)
+    _, published = refresh_and_publish(store)
     console.print(f"snapshot republished: {published.path} ({published.events} events); `airace sql` shows the event")
 
 
@@ -286,7 +284,7 @@ def reject(
     from warehouse.store import StoreError
 
     try:
-        outcome = reject_candidate(EventStore(_home(home)), candidate_id, reviewer=by or _default_reviewer(), reason=reason)
+        outcome = reject_candidate(EventStore(resolve_home(home)), candidate_id, reviewer=by or _default_reviewer(), reason=reason)
     except (ReviewError, StoreError, WarehouseBusy) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

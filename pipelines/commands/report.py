@@ -15,7 +15,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from pipelines.cli import HomeOption, _home, _parse_as_of, _parse_until, app, console, errors
+from pipelines.cli_shared import HomeOption, as_of_option, console, errors, resolve_home, until_option
 from warehouse.errors import StoreError
 from warehouse.timetravel import open_as_of, open_snapshot, open_until
 
@@ -162,7 +162,6 @@ def render_report(con: duckdb.DuckDBPyConnection, *, title: str = "airace: the p
     return "\n".join(parts)
 
 
-@app.command()
 def report(
     out: Annotated[Path, typer.Argument(help="The HTML file to write.")],
     home: HomeOption = None,
@@ -177,13 +176,13 @@ def report(
     """Write a self-contained HTML report (charts and small tables) from the published snapshot."""
     if as_of is not None and until is not None:
         raise typer.BadParameter("--as-of (record time) and --until (valid time) are two different clocks: give one")
-    resolved = _home(home)
+    resolved = resolve_home(home)
     title = "airace: the pace of the AI race"
     try:
         if as_of:
-            opener, title = open_as_of(resolved, _parse_as_of(as_of)), f"{title}, as recorded by {as_of}"
+            opener, title = open_as_of(resolved, as_of_option(as_of)), f"{title}, as recorded by {as_of}"
         elif until:
-            opener, title = open_until(resolved, _parse_until(until)), f"{title}, as it had happened by {until}"
+            opener, title = open_until(resolved, until_option(until)), f"{title}, as it had happened by {until}"
         else:
             opener = open_snapshot(resolved)
         with opener as con:

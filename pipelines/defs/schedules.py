@@ -20,9 +20,8 @@ import dagster as dg
 
 # (schedule_default_status is defined with the schedules it sets, in the factory; definitions.py
 # and the lake schedule read it from here)
-from pipelines.defs.sources.factory import SCHEDULES_ENV, schedule_default_status  # noqa: F401
+from pipelines.defs.sources.factory import SCHEDULES_ENV, schedule_default_status, source_schedules  # noqa: F401
 from pipelines.defs.sources.factory import http_sources_job as http_sources_job_of
-from pipelines.defs.sources.factory import source_schedules
 from pipelines.defs.warehouse.assets import EVENT_LOG
 from pipelines.sources.registry import graph_registry
 

@@ -355,7 +355,7 @@ def _launch_payload(view: _View, model: ModelMention, orgs: Sequence[Organizatio
 
 def _launches(view: _View, article: _Article) -> list[_Draft]:
     text = article.text
-    triggers = [t for t in cues.LAUNCH_TRIGGER.finditer(text, view.start, view.end)]
+    triggers = list(cues.LAUNCH_TRIGGER.finditer(text, view.start, view.end))
     drafts: list[_Draft] = []
     for index, trigger in enumerate(triggers):
         if _is_noun_use(text, trigger.start(), view.start, trigger.end()):

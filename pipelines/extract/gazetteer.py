@@ -28,9 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import warehouse
-
-REGISTRY_CSV = Path(warehouse.__file__).resolve().parent / "reference" / "organizations.csv"
+from pipelines.extract.reference import REGISTRY_CSV
 
 WORD = re.compile(r"[^\W_]+")
 _GAP_OK = frozenset(" .-&'\u2019\u00b7/")

@@ -23,7 +23,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pipelines.sources.http import FetchPolicy, Landed, fetch_and_land
-from pipelines.sources.kind import LinkHeaderPaginator, Location, Paginator, Parsed, SourceError, SourceKind, register_kind
+from pipelines.sources.kind import (
+    LinkHeaderPaginator,
+    Location,
+    Paginator,
+    Parsed,
+    SourceError,
+    SourceKind,
+    register_kind,
+)
 from pipelines.sources.registry import HubSource
 from warehouse.store import RawRecord
 

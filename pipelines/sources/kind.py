@@ -21,8 +21,8 @@ plus its entry in sources.toml (see README, "A new source").
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from functools import cache
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 

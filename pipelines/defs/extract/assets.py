@@ -3,8 +3,8 @@ import collections
 import dagster as dg
 
 from pipelines.defs.resources import WRITER_POOL, WarehouseResource
-from pipelines.extract import extract_feed_item
 from pipelines.defs.sources.factory import source_key
+from pipelines.extract import extract_feed_item
 from pipelines.sources.registry import graph_registry
 from warehouse.candidates import queue_candidates
 from warehouse.raw import ensure_raw_schema

@@ -3,7 +3,7 @@ import dagster as dg
 from pipelines.defs.resources import WRITER_POOL, WarehouseResource
 from pipelines.sources.registry import source_asset_keys
 from warehouse import charts
-from warehouse.build import rebuild
+from warehouse.build import refresh
 from warehouse.dictionary import T as DICTIONARY
 from warehouse.lineage import upstream_tables
 from warehouse.projections import CORE_TABLES, MART_TABLES, Projection
@@ -164,7 +164,7 @@ def projections_and_marts(warehouse: WarehouseResource):
     """Refresh core.* and marts.* from events.log (corrections applied, retractions removed):
     only the events appended since the last refresh, unless a full rebuild is needed."""
     store = warehouse.store()
-    report = rebuild(store)
+    report = refresh(store)
     with store.reader() as con:
         columns = {p.table: _columns(con, p.table) for p in CORE_TABLES + MART_TABLES}
         previews = {p.table: _preview(con, p.table, columns[p.table]) for p in CORE_TABLES + MART_TABLES}

@@ -1,6 +1,6 @@
 """Precision and recall of the extractor on the labelled evaluation set.
 
-`python -m pipelines.extract.evaluate [--verbose]` (or `make eval-extract`).
+`python -m tests.tools.evaluate_extract [--verbose]` (or `make eval-extract`).
 
 An extracted candidate matches an expected event when they share the article
 and the event type, and
@@ -33,7 +33,7 @@ from pipelines.extract.extractor import extract_text
 from pipelines.extract.gazetteer import Gazetteer, default_gazetteer, normalize_token
 from pipelines.extract.model_names import model_key
 
-EVAL_DIR = Path(__file__).resolve().parents[2] / "tests" / "extract_eval"
+EVAL_DIR = Path(__file__).resolve().parents[1] / "extract_eval"
 EVENT_TYPES = ("model.launched", "product.released", "allegation.made", "policy.changed")
 # A fixed retrieval date, so a run of the evaluation does not depend on the day it runs.
 EVAL_RETRIEVED_AT = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)

@@ -1,4 +1,4 @@
-"""Throughput benchmark: `python -m pipelines.extract.bench [--articles 1000]`.
+"""Throughput benchmark: `python -m tests.tools.bench_extract [--articles 1000]`.
 
 Generates news-style articles of about 3 kB (launches, allegations, policy
 changes, product releases and plenty of filler, with registry organizations

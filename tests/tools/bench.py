@@ -1,4 +1,4 @@
-"""The airace benchmark: `python -m warehouse.bench [--events N]` (`make bench`).
+"""The airace benchmark: `python -m tests.tools.bench [--events N]` (`make bench`).
 
 Generates synthetic but realistic JSONL event files (every event type, ~3% bad
 rows of several kinds, ~5% duplicates) into a temp dir, then measures, each as a
@@ -71,7 +71,7 @@ TARGET_AS_OF_S = 10.0
 AS_OF_MEMORY_LIMIT = "1GB"
 AS_OF_QUERY = "select count(*) as rows from marts.releases_monthly"
 
-REFERENCE_ORGS = Path(__file__).resolve().parent / "reference" / "organizations.csv"
+REFERENCE_ORGS = Path(__file__).resolve().parents[2] / "warehouse" / "reference" / "organizations.csv"
 
 # --------------------------------------------------------------------------- generator
 
@@ -484,7 +484,7 @@ def sql_figures(home: Path) -> list[tuple[str, str, str, bool | None]]:
 
 def _run_child(mode: str, *args: str, timeout_s: float) -> dict:
     proc = subprocess.run(
-        [sys.executable, "-m", "warehouse.bench", "--child", mode, *args],
+        [sys.executable, "-m", "tests.tools.bench", "--child", mode, *args],
         check=False, capture_output=True, text=True, timeout=timeout_s,
     )
     if proc.returncode != 0:
@@ -541,7 +541,7 @@ def _interruptible(con, budget_s: float):
 
 
 def _rebuild(store, label: str):
-    """What follows every append in production (warehouse.build.rebuild:
+    """What follows every append in production (warehouse.build.refresh:
     refresh_projections, incremental from its checkpoint when it can be), timed,
     within STEP_BUDGET_S. Over budget, the refresh is interrupted (and rolled back).
     Returns (seconds or None, the refresh report or None)."""
@@ -779,7 +779,7 @@ def run(events: int, workdir: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m warehouse.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.tools.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000, help="events in the main file (default 1,000,000)")
     parser.add_argument("--workdir", type=Path, help="keep the files here instead of a temp dir removed at the end")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
