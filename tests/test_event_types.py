@@ -18,6 +18,7 @@ from schemas.event_types import BUILT_IN
 from schemas.payloads import Label, Payload, ShortText
 from schemas.registry import CURRENT_VERSIONS, PAYLOAD_TYPES, SUBJECT_PREFIXES, EventType, SubjectTemplate, registered
 from warehouse.fast_subset import MACROS_SQL, payload_fields
+from warehouse.projections import rebuild_all
 from tests.test_bulk_ingest import _both_paths, assert_sql_matches_pydantic
 
 
@@ -105,3 +106,16 @@ def test_the_bulk_path_validates_the_toy_type_in_sql_as_pydantic_does(toy, tmp_p
     (log, quarantine, runs, result), (log2, quarantine2, runs2, _) = _both_paths(tmp_path, path)
     assert log == log2 and quarantine == quarantine2 and runs == runs2
     assert (result.appended, result.quarantined, result.validated_in_sql) == (3, 3, 2)
+
+
+def test_the_toy_types_organizations_are_mentioned_in_their_roles(toy, store, append):
+    append([GOOD[0]])
+    with store.writer() as con:
+        rebuild_all(con)
+        mentions = con.execute(
+            "select role, org_id from projection_state.organization_mentions "
+            "where event_type = 'benchmark.toy' order by role, org_id"
+        ).fetchall()
+        organizations = {row[0] for row in con.execute("select org_id from core.organizations").fetchall()}
+    assert mentions == [("developer", "openai"), ("sponsor", "anthropic"), ("sponsor", "mistral-ai")]
+    assert {"openai", "anthropic", "mistral-ai"} <= organizations
