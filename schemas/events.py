@@ -14,20 +14,22 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
-
-from schemas.payloads import (
-    AllegationMade,
-    AllegationUpdated,
-    CapabilityScored,
-    EventCorrected,
-    EventRetracted,
-    ModelLaunched,
-    PolicyChanged,
-    ProductReleased,
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+    model_validator,
 )
+
+import schemas.event_types  # noqa: F401  (registers the built-in types)
+from schemas.payloads import Payload
+from schemas.registry import SUBJECT_PREFIXES, EventType, SubjectPart, declaration, declarations, generation
 from schemas.upcasters import CURRENT_VERSIONS, UpcastError, upcast
 
 Precision = Literal["day", "month", "year"]
@@ -84,6 +86,11 @@ class _Envelope(BaseModel):
     source_url: Url | None = None
     source_ref: SourceRef | None = None
     retrieved_at: dt.datetime | None = None
+    if TYPE_CHECKING:
+        # Each concrete envelope (made from a declaration by _envelope_class) adds these two
+        # fields; declared here for the type checker only, so they are no fields of the base.
+        event_type: str
+        payload: Payload
 
     @model_validator(mode="before")
     @classmethod
@@ -126,98 +133,75 @@ class _Envelope(BaseModel):
             object.__setattr__(self, "occurred_at", truncated)
         return self
 
-
-class ModelLaunchedEvent(_Envelope):
-    event_type: Literal["model.launched"]
-    payload: ModelLaunched
-
-
-class CapabilityScoredEvent(_Envelope):
-    event_type: Literal["capability.scored"]
-    payload: CapabilityScored
-
-
-class ProductReleasedEvent(_Envelope):
-    event_type: Literal["product.released"]
-    payload: ProductReleased
-
-
-class AllegationMadeEvent(_Envelope):
-    event_type: Literal["allegation.made"]
-    payload: AllegationMade
-
-
-class AllegationUpdatedEvent(_Envelope):
-    event_type: Literal["allegation.updated"]
-    payload: AllegationUpdated
-
     @model_validator(mode="after")
-    def _needs_subject(self) -> AllegationUpdatedEvent:
-        if not self.subject or not self.subject.startswith("allegation:"):
-            raise ValueError("allegation.updated needs the subject 'allegation:…' of the allegation it updates")
+    def _named_subject_when_no_rule(self) -> _Envelope:
+        declared = declaration(self.event_type)
+        if declared.subject is None and not (self.subject or "").startswith(f"{declared.prefix()}:"):
+            raise ValueError(
+                f"{declared.event_type} needs the subject '{declared.prefix()}:…' of the {declared.prefix()} it updates"
+            )
         return self
 
 
-class PolicyChangedEvent(_Envelope):
-    event_type: Literal["policy.changed"]
-    payload: PolicyChanged
+# Every event is an envelope with its type's `event_type` tag and payload model: the
+# classes are made from the declarations (schemas/registry.py), one per type.
+Event = _Envelope
 
 
-class EventCorrectedEvent(_Envelope):
-    event_type: Literal["event.corrected"]
-    payload: EventCorrected
+def _envelope_class(declared: type[EventType]) -> type[_Envelope]:
+    return create_model(
+        declared.__name__.removesuffix("Type") + "Event",
+        __base__=_Envelope,
+        __module__=__name__,
+        event_type=(Literal[declared.event_type], ...),  # type: ignore[arg-type]  # a Literal built at run time
+        payload=(declared.payload, ...),
+    )
 
 
-class EventRetractedEvent(_Envelope):
-    event_type: Literal["event.retracted"]
-    payload: EventRetracted
+_adapter_cache: dict[int, TypeAdapter[Any]] = {}
 
 
-Event = Annotated[
-    ModelLaunchedEvent | CapabilityScoredEvent | ProductReleasedEvent | AllegationMadeEvent | AllegationUpdatedEvent | PolicyChangedEvent | EventCorrectedEvent | EventRetractedEvent,
-    Field(discriminator="event_type"),
-]
-EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+def event_adapter() -> TypeAdapter[Any]:
+    """The discriminated union over the registered event types (rebuilt when the registry changes)."""
+    key = generation()
+    adapter = _adapter_cache.get(key)
+    if adapter is None:
+        envelopes = tuple(_envelope_class(declared) for declared in declarations())
+        union = Annotated[Union[envelopes], Field(discriminator="event_type")]  # type: ignore[valid-type]  # noqa: UP007 (a tuple of classes built at run time)
+        adapter = TypeAdapter(union)
+        _adapter_cache.clear()
+        _adapter_cache[key] = adapter
+    return adapter
+
+
+def _subject_value(event: Event, part: SubjectPart) -> str:
+    if part.field is None:
+        return format(event.occurred_at, part.date_format or "")
+    value = getattr(event.payload, part.field)
+    if not part.slug:
+        return str(value)
+    text = " ".join(value) if isinstance(value, tuple) else ("" if value is None else str(value))
+    if part.default is not None and not text:
+        return part.default
+    return slugify(text)
 
 
 def derive_subject(event: Event) -> str:
-    """The stream an event belongs to, when the record does not name one."""
-    # Each case binds its own payload, so the payload's type is the case's (and a type checker sees it).
-    match event:
-        case ModelLaunchedEvent(payload=p):
-            return f"model:{slugify(p.model)}"
-        case CapabilityScoredEvent(payload=p):
-            # One stream per (index, model version): Epoch's natural key.
-            return f"capability:{slugify(p.index)}-{slugify(p.model_version)}"
-        case ProductReleasedEvent(payload=p):
-            return f"product:{slugify(p.organization)}-{slugify(p.product)}"
-        case AllegationMadeEvent(payload=p):
-            # (the names joined: a v1 record upcast to one-item lists keeps its v1 subject)
-            accused = slugify(" ".join(p.accused)) if p.accused else "unnamed"
-            return f"allegation:{slugify(' '.join(p.accusers))}-{accused}-{p.kind}-{event.occurred_at:%Y%m}"
-        case PolicyChangedEvent(payload=p):
-            return f"policy:{slugify(p.jurisdiction)}-{slugify(p.title)}"
-        case EventCorrectedEvent(payload=p) | EventRetractedEvent(payload=p):
-            return f"event:{p.target_event_id}"
-    raise AssertionError(f"no subject rule for {event.event_type}")  # pragma: no cover
+    """The stream an event belongs to, when the record does not name one: its type's
+    subject template, rendered on the payload."""
+    template = declaration(event.event_type).subject
+    if template is None:
+        raise AssertionError(f"no subject rule for {event.event_type}")  # pragma: no cover (validated)
+    return "".join(
+        piece if isinstance(piece, str) else _subject_value(event, piece) for piece in template.pieces()
+    )
 
 
-# The stream family each event type belongs to: a record's explicit `subject` must carry
-# its type's prefix (derive_subject gives the same one), so a launch cannot be filed under
-# a policy's stream. An amendment's subject is exactly `event:<target_event_id>`: the
+# A record's explicit `subject` must carry its type's prefix (SUBJECT_PREFIXES, from the
+# declarations; derive_subject gives the same one), so a launch cannot be filed under a
+# policy's stream. An amendment's subject is exactly `event:<target_event_id>`: the
 # projections find a target's amendments by that id, and a subject naming another event
-# would say something the payload does not. A new event type adds its prefix here
-# (tests/test_schemas.py checks every type has one).
-SUBJECT_PREFIXES: dict[str, str] = {
-    "model.launched": "model",
-    "capability.scored": "capability",
-    "product.released": "product",
-    "allegation.made": "allegation",
-    "allegation.updated": "allegation",
-    "policy.changed": "policy",
-    "event.corrected": "event",
-    "event.retracted": "event",
-}
+# would say something the payload does not.
 AMENDMENT_TYPES = ("event.corrected", "event.retracted")
 
 
@@ -291,12 +275,10 @@ def canonical_payload(event: Event) -> dict[str, Any]:
 def _describe_errors(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors(include_url=False)[:5]:
-        location = ".".join(str(part) for part in error["loc"] if part not in _EVENT_TAGS)
+        location = ".".join(str(part) for part in error["loc"] if part not in CURRENT_VERSIONS)
         parts.append(f"{location or 'record'}: {error['msg']}")
     return "; ".join(parts)
 
-
-_EVENT_TAGS = set(CURRENT_VERSIONS)
 
 
 def storable(text: str) -> str:
@@ -378,7 +360,7 @@ def parse_record(
         record.setdefault("source", default_source)
     try:
         record = upcast(record)
-        event = EVENT_ADAPTER.validate_python(record)
+        event = event_adapter().validate_python(record)
         mismatch = subject_problem(event)
         if mismatch is not None:
             return Rejection(record_ref=record_ref, reason=storable(f"{event_type}: subject: {mismatch}"), raw=raw_text)
@@ -414,7 +396,7 @@ def fact_problem(record: Mapping[str, Any]) -> str | None:
     its type, or None: the same rules as parse_record (upcast, the model, the subject), for
     a state the log never held as one record - a target with its corrections applied."""
     try:
-        event = EVENT_ADAPTER.validate_python(upcast(dict(record)))
+        event = event_adapter().validate_python(upcast(dict(record)))
     except UpcastError as exc:
         return str(exc)
     except ValidationError as exc:

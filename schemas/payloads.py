@@ -162,10 +162,14 @@ def _finite_json(changes: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
+# A JSON merge patch (named: warehouse/fast_subset.py recognizes the field by its type).
+Changes = Annotated[dict[str, Any], AfterValidator(_finite_json)]
+
+
 class EventCorrected(Payload):
     target_event_id: EventId
     # New payload values of the target, merged over its payload (JSON merge patch).
-    changes: Annotated[dict[str, Any], AfterValidator(_finite_json)] = Field(default_factory=dict)
+    changes: Changes = Field(default_factory=dict)
     occurred_at: dt.date | None = None
     occurred_precision: Literal["day", "month", "year"] | None = None
     reason: LongText
@@ -174,16 +178,3 @@ class EventCorrected(Payload):
 class EventRetracted(Payload):
     target_event_id: EventId
     reason: LongText
-
-
-PAYLOAD_TYPES: dict[str, type[Payload]] = {
-    "model.launched": ModelLaunched,
-    "capability.scored": CapabilityScored,
-    "product.released": ProductReleased,
-    "allegation.made": AllegationMade,
-    "allegation.updated": AllegationUpdated,
-    "policy.changed": PolicyChanged,
-    "event.corrected": EventCorrected,
-    "event.retracted": EventRetracted,
-}
-EVENT_TYPES: tuple[str, ...] = tuple(PAYLOAD_TYPES)

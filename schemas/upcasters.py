@@ -7,28 +7,18 @@ current shape. Upcasters are pure functions on plain dicts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-CURRENT_VERSIONS: dict[str, int] = {
-    "model.launched": 2,
-    "capability.scored": 1,
-    "product.released": 1,
-    "allegation.made": 2,
-    "allegation.updated": 1,
-    "policy.changed": 1,
-    "event.corrected": 1,
-    "event.retracted": 1,
-}
-
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+# (event_type, version) -> function lifting a payload from `version` to `version + 1`, and
+# each type's current version: both derived from the declarations (schemas/event_types.py).
+from schemas.registry import CURRENT_VERSIONS, UPCASTERS
 
 
 class UpcastError(ValueError):
     """A record's schema_version cannot be brought to the current version."""
 
 
-def _model_launched_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+def model_launched_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
     # v1 had one `organization` and one `country`; joint launches (Zhipu AI with
     # Tsinghua) need lists, and v1 `open_source` became `open_weights`.
     payload = dict(payload)
@@ -59,7 +49,7 @@ def nature_of_v1_venue(venue: object) -> str:
     return "accusation"
 
 
-def _allegation_made_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+def allegation_made_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
     # v1 had one `accuser` and one `accused` string (co-parties in one string: "Disney,
     # Universal", kept as written: the projections still split an unknown name on
     # ',', '&', ' and '); v2 has lists and a `nature`, so a regulator's study makes no
@@ -72,12 +62,6 @@ def _allegation_made_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
     payload.setdefault("nature", nature_of_v1_venue(payload.get("venue")))
     return payload
 
-
-# (event_type, version) -> function lifting a payload from `version` to `version + 1`.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {
-    ("model.launched", 1): _model_launched_v1_to_v2,
-    ("allegation.made", 1): _allegation_made_v1_to_v2,
-}
 
 
 def upcast_payload(event_type: str, version: int, payload: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.projections import CORE_TABLES, MART_TABLES, define_macros, load_reference, materialize
+from warehouse.projections import CORE_TABLES, MART_TABLES, load_reference, rebuild_projections
 from warehouse.store import EVENTS_DDL
 
 DICTIONARY = Path(__file__).resolve().parents[1] / "warehouse" / "DATA_DICTIONARY.md"
@@ -27,8 +27,7 @@ def con():
         connection.execute("set TimeZone = 'UTC'")
         connection.execute(EVENTS_DDL)
         load_reference(connection)
-        define_macros(connection)
-        materialize(connection, TABLES)
+        rebuild_projections(connection)
         yield connection
 
 

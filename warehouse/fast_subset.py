@@ -20,11 +20,16 @@ paths to the same output.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
-from typing import Any, Literal
+import types
+import typing
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from schemas import registry
 from schemas.events import (
     AMENDMENT_TYPES,
     EARLIEST_DATE,
@@ -33,16 +38,8 @@ from schemas.events import (
     LATEST_RETRIEVED_AT,
     SUBJECT_PREFIXES,
 )
-from schemas.payloads import (
-    AllegationKind,
-    AllegationNature,
-    AllegationStatus,
-    CapabilityConfidence,
-    ModelAccess,
-    PolicyInstrument,
-    PolicyStage,
-    ProductKind,
-)
+from schemas.payloads import Changes, CountryCode, EventId, Label, LongText, Payload, Quantity, ShortText
+from schemas.registry import EventType, SubjectPart
 from schemas.upcasters import CURRENT_VERSIONS
 
 Kind = Literal[
@@ -65,90 +62,71 @@ class PayloadField(BaseModel):
     default_json: str | None = None
 
 
-# (`values` is a Literal type or a tuple of its values: Any, as typing has no type for "a Literal type".)
-def _f(name: str, kind: Kind, presence: Presence, values: Any = (), default_json: str | None = None) -> PayloadField:
-    allowed = tuple(getattr(values, "__args__", values))
-    return PayloadField(name=name, kind=kind, presence=presence, values=allowed, default_json=default_json)
+# The field types the SQL knows how to check, by the alias the models use (compared with
+# ==: an Annotated alias equals itself). A field of any other type keeps its event type
+# off the fast path: every line of it goes to parse_record, which is slower, never wrong.
+_KINDS: tuple[tuple[object, Kind], ...] = (
+    (ShortText, "short"), (LongText, "long"), (Label, "label"), (CountryCode, "country"),
+    (Quantity, "quantity"), (EventId, "event_id"), (Changes, "changes"),
+    (bool, "bool"), (float, "number"), (dt.date, "date"),
+    (tuple[ShortText, ...], "short_list"), (tuple[Label, ...], "label_list"),
+    (tuple[CountryCode, ...], "country_list"),
+)
 
 
-_PRECISIONS = ("day", "month", "year")
+def _kind_of(hint: object) -> tuple[Kind, tuple[str, ...]] | None:
+    """(kind, enum values) of a field's type, an optional's None left aside."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        others = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        if len(others) != 1:
+            return None
+        hint = others[0]
+    if typing.get_origin(hint) is Literal and all(isinstance(v, str) for v in typing.get_args(hint)):
+        return "enum", typing.get_args(hint)
+    for alias, kind in _KINDS:
+        if hint == alias:
+            return kind, ()
+    return None
 
-PAYLOAD_FIELDS: dict[str, tuple[PayloadField, ...]] = {
-    "model.launched": (
-        _f("model", "short", "required"),
-        _f("organizations", "short_list", "default", default_json="[]"),
-        _f("countries", "country_list", "default", default_json="[]"),
-        _f("open_weights", "bool", "optional"),
-        _f("access", "enum", "optional", ModelAccess),
-        _f("access_detail", "short", "optional"),
-        _f("parameters", "quantity", "optional"),
-        _f("training_compute_flop", "quantity", "optional"),
-        _f("training_dataset_size", "quantity", "optional"),
-        _f("domains", "label_list", "default", default_json="[]"),
-        _f("tasks", "label_list", "default", default_json="[]"),
-        _f("frontier", "bool", "optional"),
-        _f("notability", "label_list", "default", default_json="[]"),
-        _f("base_model", "short", "optional"),
-        _f("hardware", "short", "optional"),
-        _f("notes", "long", "optional"),
-    ),
-    "capability.scored": (
-        _f("index", "short", "required"),
-        _f("model_version", "short", "required"),
-        _f("model", "short", "optional"),
-        _f("display_name", "short", "optional"),
-        _f("score", "number", "optional"),
-        _f("release_date", "date", "optional"),
-        _f("organizations", "short_list", "default", default_json="[]"),
-        _f("countries", "country_list", "default", default_json="[]"),
-        _f("access", "enum", "optional", ModelAccess),
-        _f("access_detail", "short", "optional"),
-        _f("open_weights", "bool", "optional"),
-        _f("training_compute_flop", "quantity", "optional"),
-        _f("confidence", "enum", "optional", CapabilityConfidence),
-        _f("description", "long", "optional"),
-    ),
-    "product.released": (
-        _f("organization", "short", "required"),
-        _f("product", "short", "required"),
-        _f("kind", "enum", "required", ProductKind),
-        _f("description", "long", "optional"),
-        _f("models", "short_list", "default", default_json="[]"),
-    ),
-    "allegation.made": (  # v2 (a v1 line is left to parse_record and its upcaster)
-        _f("nature", "enum", "required", AllegationNature),
-        _f("accusers", "short_list", "required"),  # (required: at least one, see _field_sql)
-        _f("accused", "short_list", "default", default_json="[]"),
-        _f("kind", "enum", "required", AllegationKind),
-        _f("venue", "short", "optional"),
-        _f("status", "enum", "default", AllegationStatus, default_json='"alleged"'),
-        _f("summary", "long", "required"),
-    ),
-    "allegation.updated": (
-        _f("status", "enum", "required", AllegationStatus),
-        _f("summary", "long", "required"),
-        _f("venue", "short", "optional"),
-    ),
-    "policy.changed": (
-        _f("jurisdiction", "country", "required"),
-        _f("instrument", "enum", "required", PolicyInstrument),
-        _f("title", "short", "required"),
-        _f("stage", "enum", "required", PolicyStage),
-        _f("topics", "label_list", "default", default_json="[]"),
-        _f("summary", "long", "optional"),
-    ),
-    "event.corrected": (
-        _f("target_event_id", "event_id", "required"),
-        _f("changes", "changes", "default", default_json="{}"),
-        _f("occurred_at", "date", "optional"),
-        _f("occurred_precision", "enum", "optional", _PRECISIONS),
-        _f("reason", "long", "required"),
-    ),
-    "event.retracted": (
-        _f("target_event_id", "event_id", "required"),
-        _f("reason", "long", "required"),
-    ),
-}
+
+def payload_fields_of(payload: type[Payload]) -> tuple[PayloadField, ...] | None:
+    """The payload model's fields as the SQL checks them, or None when one has a type the
+    SQL does not know (the type is then left to parse_record)."""
+    hints = typing.get_type_hints(payload, include_extras=True)
+    fields = []
+    for name, info in payload.model_fields.items():
+        kind = _kind_of(hints[name])
+        if kind is None:
+            return None
+        if info.is_required():
+            presence: Presence = "required"
+            default_json = None
+        else:
+            default = info.get_default(call_default_factory=True)
+            presence = "optional" if default is None else "default"
+            default_json = None if default is None else json.dumps(
+                list(default) if isinstance(default, tuple) else default, separators=(",", ":")
+            )
+        fields.append(PayloadField(name=name, kind=kind[0], presence=presence, values=kind[1], default_json=default_json))
+    return tuple(fields)
+
+
+_fields_cache: dict[int, dict[str, tuple[PayloadField, ...]]] = {}
+
+
+def payload_fields() -> dict[str, tuple[PayloadField, ...]]:
+    """{event type: its payload fields} of every registered type the SQL covers."""
+    key = registry.generation()
+    if key not in _fields_cache:
+        _fields_cache.clear()
+        _fields_cache[key] = {
+            t.event_type: fields
+            for t in registry.declarations()
+            if (fields := payload_fields_of(t.payload)) is not None and _subject_sql_of(t, fields) is not None
+        }
+    return _fields_cache[key]
+
+
 # model.launched v1 fields the upcaster (schemas/upcasters.py) turns into v2 ones.
 V1_LAUNCH_FIELDS = ("organization", "country", "open_source")
 ENVELOPE_KEYS = (
@@ -323,7 +301,7 @@ def _v1_launch_overrides() -> dict[str, tuple[str, str]]:
 
 def _payload_sql(event_type: str, *, v1: bool = False) -> tuple[str, str]:
     """(payload is valid, canonical payload JSON) of one event type."""
-    fields = {f.name: f for f in PAYLOAD_FIELDS[event_type]}
+    fields = {f.name: f for f in payload_fields()[event_type]}
     allowed = list(fields) + (list(V1_LAUNCH_FIELDS) if v1 else [])
     checks = [f"len(pkeys) = {_count_present([_leaf(n) for n in allowed])}"]
     parts = []
@@ -345,47 +323,93 @@ def _payload_sql(event_type: str, *, v1: bool = False) -> tuple[str, str]:
     return " and ".join(checks), "'{' || concat_ws(',', " + ", ".join(parts) + ") || '}'"
 
 
-def _derived_subject_sql(event_type: str) -> str:
-    p = _leaf
-    match event_type:
-        case "model.launched":
-            return f"'model:' || fs_slug(fs_text({p('model')}))"
-        case "capability.scored":
-            return f"'capability:' || fs_slug(fs_text({p('index')})) || '-' || fs_slug(fs_text({p('model_version')}))"
-        case "product.released":
-            return f"'product:' || fs_slug(fs_text({p('organization')})) || '-' || fs_slug(fs_text({p('product')}))"
-        case "allegation.made":
-            # slugify(" ".join(names)): the slug of the list's JSON text is the same words
-            # (a list whose names hold no letter or digit is left to parse_record: see
-            # _SLUGGABLE_LISTS, as slugify would hash the joined names instead)
-            accused = f"case when coalesce({p('accused')}, '[]') = '[]' then 'unnamed' else fs_slug({p('accused')}) end"
-            return (
-                f"'allegation:' || fs_slug({p('accusers')}) || '-' || {accused} || '-' "
-                f"|| fs_unquote({p('kind')}) || '-' || strftime(occurred_on, '%Y%m')"
-            )
-        case "policy.changed":
-            return f"'policy:' || fs_slug(upper(fs_text({p('jurisdiction')}))) || '-' || fs_slug(fs_text({p('title')}))"
-        case "event.corrected" | "event.retracted":
-            return f"'event:' || fs_unquote({p('target_event_id')})"
-    return "NULL"  # allegation.updated: the record must name it
+_SUBJECT_VALUE = {
+    "short": "fs_text({})", "long": "fs_text({})", "label": "fs_text({})", "country": "upper(fs_text({}))",
+    "enum": "fs_unquote({})", "event_id": "fs_unquote({})", "date": "fs_unquote({})",
+}
 
 
-def _subject_fits_sql() -> str:
+def _subject_sql_of(declared: type[EventType], fields: tuple[PayloadField, ...]) -> tuple[str, str] | None:
+    """(the derived subject, the condition under which it equals schemas.events.derive_subject's)
+    in SQL, from the type's subject template; None when the template uses a field the SQL
+    cannot render (the type is then left to parse_record)."""
+    template = declared.subject
+    if template is None:
+        # The record must name it (schemas.events: _named_subject_when_no_rule).
+        return "NULL", f"starts_with(e_subject, {_q(chr(34) + declared.prefix() + ':')})"
+    by_name = {f.name: f for f in fields}
+    pieces, conditions = [], []
+    for piece in template.pieces():
+        if isinstance(piece, str):
+            pieces.append(_q(piece))
+            continue
+        rendered = _subject_part_sql(piece, by_name)
+        if rendered is None:
+            return None
+        expression, condition = rendered
+        pieces.append(expression)
+        if condition:
+            conditions.append(condition)
+    return " || ".join(pieces), " and ".join(conditions) or "true"
+
+
+def _subject_part_sql(part: SubjectPart, fields: dict[str, PayloadField]) -> tuple[str, str | None] | None:
+    if part.field is None:
+        return f"strftime(occurred_on, {_q(part.date_format or '')})", None
+    field = fields[part.field]
+    leaf = _leaf(field.name)
+    conditions = []
+    # An absent field gives `default` only when Python's value is then empty; otherwise
+    # (a default value, or None printed as text) the line is left to parse_record.
+    absent_is_default = part.default is not None and (field.presence == "optional" or field.default_json == "[]")
+    if field.presence != "required" and not absent_is_default:
+        conditions.append(f"{leaf} is not null")
+    if field.kind.endswith("_list"):
+        if not part.slug:
+            return None
+        # slugify(" ".join(names)): the slug of the list's JSON text is the same words, when
+        # the names hold a letter or digit (else slugify hashes the joined names: left to
+        # parse_record, as is an empty list with no default).
+        sluggable = f"regexp_matches({leaf}, '[A-Za-z0-9]')"
+        if part.default is None:
+            conditions.append(sluggable)
+            return f"fs_slug({leaf})", " and ".join(conditions)
+        conditions.append(f"(coalesce({leaf}, '[]') = '[]' or {sluggable})")
+        return (
+            f"case when coalesce({leaf}, '[]') = '[]' then {_q(part.default)} else fs_slug({leaf}) end",
+            " and ".join(conditions),
+        )
+    value = _SUBJECT_VALUE.get(field.kind)
+    if value is None:
+        return None
+    text = value.format(leaf)
+    if part.slug:
+        text = f"fs_slug({text})"
+        if part.default is not None:
+            text = f"case when {leaf} is null then {_q(part.default)} else {text} end"
+    return text, " and ".join(conditions) or None
+
+
+def _subject_sql() -> dict[str, tuple[str, str]]:
+    fields = payload_fields()
+    return {
+        t.event_type: rendered
+        for t in registry.declarations()
+        if t.event_type in fields and (rendered := _subject_sql_of(t, fields[t.event_type])) is not None
+    }
+
+
+def _subject_fits_sql(derived: dict[str, str]) -> str:
     """schemas.events.subject_problem in SQL: an explicit subject carries its type's prefix;
-    an amendment's is exactly `event:<target_event_id>`."""
+    an amendment's is exactly its derived one, `event:<target_event_id>`."""
     branches = {
-        t: f"e_subject = '\"event:' || substr({_leaf('target_event_id')}, 2)"
+        t: f"e_subject = '\"' || {derived[t]} || '\"'"
         if t in AMENDMENT_TYPES
         else f"starts_with(e_subject, {_q(chr(34) + prefix + ':')})"
         for t, prefix in SUBJECT_PREFIXES.items()
+        if t in derived
     }
     return f"(e_subject is null or {_case(branches, default='true')})"
-# The derived allegation subject slugs the names joined (schemas.events.derive_subject):
-# the SQL reproduces that when the names have a letter or digit between them all.
-_SLUGGABLE_LISTS = (
-    f"regexp_matches({_leaf('accusers')}, '[A-Za-z0-9]') "
-    f"and (coalesce({_leaf('accused')}, '[]') = '[]' or regexp_matches({_leaf('accused')}, '[A-Za-z0-9]'))"
-)
 
 
 def _structure() -> str:
@@ -404,12 +428,12 @@ def _flat_columns() -> str:
 
 def _float_columns() -> str:
     """Each float field's Python repr, computed once (its check and its output both use it)."""
-    names = sorted({f.name for fields in PAYLOAD_FIELDS.values() for f in fields if f.kind in ("quantity", "number")})
+    names = sorted({f.name for fields in payload_fields().values() for f in fields if f.kind in ("quantity", "number")})
     return ", ".join(f"fs_float_leaf(p_{n}) as p_{n}_repr" for n in names)
 
 
 def _payload_names() -> list[str]:
-    return sorted({f.name for fields in PAYLOAD_FIELDS.values() for f in fields} | set(V1_LAUNCH_FIELDS))
+    return sorted({f.name for fields in payload_fields().values() for f in fields} | set(V1_LAUNCH_FIELDS))
 
 
 def _case(branches: dict[str, str], subject: str = "event_type", default: str = "NULL") -> str:
@@ -434,7 +458,8 @@ def build_fast_subset_sql(default_source: str | None) -> str:
     )
     valid_by_type: dict[str, str] = {}
     payload_by_type: dict[str, str] = {}
-    for event_type in PAYLOAD_FIELDS:
+    subjects = _subject_sql()
+    for event_type in payload_fields():
         valid, canonical = _payload_sql(event_type)
         if event_type == "model.launched":  # and the v1 -> v2 upcaster, in SQL
             v1_valid, v1_canonical = _payload_sql(event_type, v1=True)
@@ -442,11 +467,9 @@ def build_fast_subset_sql(default_source: str | None) -> str:
             canonical = f"case version when 2 then {canonical} when 1 then {v1_canonical} end"
         else:
             valid = f"version = {CURRENT_VERSIONS[event_type]} and {valid}"
-        if event_type == "allegation.made":
-            valid += f" and {_SLUGGABLE_LISTS}"
-        valid_by_type[event_type] = valid
+        valid_by_type[event_type] = f"{valid} and {subjects[event_type][1]}"
         payload_by_type[event_type] = canonical
-    derived = {t: _derived_subject_sql(t) for t in PAYLOAD_FIELDS}
+    derived = {t: expression for t, (expression, _) in subjects.items()}
     current = _case({t: str(v) for t, v in CURRENT_VERSIONS.items()}, subject="fs_unquote(e_event_type)")
     return f"""
 with parsed as (
@@ -499,8 +522,7 @@ checked as (
                and try_cast(fs_unquote(e_retrieved_at) as timestamptz)
                    between timestamptz '{EARLIEST_RETRIEVED_AT.isoformat()}' and timestamptz '{LATEST_RETRIEVED_AT.isoformat()}'))
       and (e_subject is null or regexp_full_match(e_subject, '"[a-z]+:[!-~]{{1,200}}"'))
-      and (event_type <> 'allegation.updated' or starts_with(e_subject, '"allegation:'))
-      and {_subject_fits_sql()}, false) as envelope_ok
+      and {_subject_fits_sql(derived)}, false) as envelope_ok
     from envelope
 ),
 judged as (

@@ -25,12 +25,15 @@ from typing import Literal
 
 import duckdb
 
+from schemas.registry import organization_roles
+
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 # The reference tables, and the alias keys define_macros derives from the registry.
 REFERENCE_TABLES = (
     "core.organization_registry", "core.organization_parents", "core.model_alias_registry",
     "projection_state.organization_alias_keys", "projection_state.organization_lineage", "projection_state.model_alias_keys",
+    "projection_state.organization_roles",
 )
 ORGANIZATIONS_CSV = REFERENCE_DIR / "organizations.csv"
 MODEL_ALIASES_CSV = REFERENCE_DIR / "model_aliases.csv"
@@ -231,6 +234,7 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
     pick the log or the stored side by `src`, are put in place at the end.
     """
     con.execute("create schema if not exists core; create schema if not exists marts")
+    _load_organization_roles(con)
     projections = {p.sql_file: p for p in CORE_TABLES + MART_TABLES}
     existing = _existing_tables(con)
     for sql_file in _definition_files():
@@ -243,6 +247,16 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(_Reader.of(projection).stored_only_sql())
     for reader in reversed(_READERS):
         con.execute(reader.full_sql())
+
+
+def _load_organization_roles(con: duckdb.DuckDBPyConnection) -> None:
+    """Which payload fields name organizations, in which role, from the event types'
+    declarations (schemas/event_types.py): core.organization_mentions reads it."""
+    con.execute(f"create schema if not exists {STATE_SCHEMA}")
+    con.execute(
+        f"create or replace table {STATE_SCHEMA}.organization_roles (event_type varchar, field varchar, role varchar)"
+    )
+    con.executemany(f"insert into {STATE_SCHEMA}.organization_roles values (?, ?, ?)", organization_roles())
 
 
 @dataclass(frozen=True)
@@ -405,6 +419,7 @@ def definitions_fingerprint() -> str:
     for path in files:
         digest.update(str(path.relative_to(SQL_DIR.parent)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
+    digest.update(repr(organization_roles()).encode())
     return digest.hexdigest()
 
 

@@ -46,31 +46,27 @@ create or replace macro core.organization_group(org, day) as
 -- MiniMax" -> three). The country is the
 -- registry's; for an unknown organization, the event's own country when the event's
 -- countries pair up with its organizations or name a single country.
+-- The names a payload field holds: a list's items, or its one name (as
+-- core.allegation_parties, which also reads a v1 allegation's single `accuser`; the path
+-- is a column here, so the list is taken from the field's JSON with a constant path).
+create or replace macro core.organization_names(payload, field) as
+    case when json_type(payload, '$.' || field) = 'ARRAY' then json_extract_string(json_extract(payload, '$.' || field), '$[*]')
+         else list_filter([payload ->> (case field when 'accusers' then 'accuser' else field end)],
+                          lambda name: name is not null and trim(name) <> '') end;
+
 create or replace macro core.organization_mentions_of(as_of, src) as table
 with events as (select * from core.effective_events_in(as_of, src)),
 aliases as (select * from projection_state.organization_alias_keys),
+-- Which payload fields name organizations, in which role (developer, accuser, accused…),
+-- is declared with each event type (schemas/event_types.py) and loaded into
+-- projection_state.organization_roles.
 named as (
-    select event_id, event_type, occurred_at, role, raw_name, ordinal, countries, n_named
+    select event_id, event_type, occurred_at, role, unnest(names) as raw_name,
+           generate_subscripts(names, 1) as ordinal, countries, len(names) as n_named
     from (
-        select event_id, event_type, occurred_at, 'developer' as role,
-               unnest(json_extract_string(payload, '$.organizations[*]')) as raw_name,
-               generate_subscripts(json_extract_string(payload, '$.organizations[*]'), 1) as ordinal,
-               json_extract_string(payload, '$.countries[*]') as countries,
-               json_array_length(payload, '$.organizations') as n_named
-        -- (a capability score names the developers of the model version it scores)
-        from events where event_type in ('model.launched', 'capability.scored')
-        union all
-        select event_id, event_type, occurred_at, 'developer', payload ->> 'organization', 1, [], 1
-        from events where event_type = 'product.released'
-        union all
-        -- every named party of an allegation, on each side (co-plaintiffs, co-defendants)
-        select event_id, event_type, occurred_at, 'accuser', unnest(core.allegation_parties(payload, 'accusers')),
-               generate_subscripts(core.allegation_parties(payload, 'accusers'), 1), [], 1
-        from events where event_type = 'allegation.made'
-        union all
-        select event_id, event_type, occurred_at, 'accused', unnest(core.allegation_parties(payload, 'accused')),
-               generate_subscripts(core.allegation_parties(payload, 'accused'), 1), [], 1
-        from events where event_type = 'allegation.made'
+        select e.event_id, e.event_type, e.occurred_at, r.role, core.organization_names(e.payload, r.field) as names,
+               coalesce(json_extract_string(e.payload, '$.countries[*]'), []) as countries
+        from events e join projection_state.organization_roles r using (event_type)
     )
 ),
 whole as (
