@@ -142,6 +142,8 @@ def test_the_report_s_tables_read_as_prose(report):
         ("launched_on", dt.date(2023, 3, 14), "2023-03-14"),
         ("hhi", float("nan"), "nan"),
         ("organizations", ["OpenAI", "Microsoft"], "OpenAI, Microsoft"),
+        ("recorded_at", dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=2))), "2026-01-02 01:04 UTC"),
+        ("recorded_at", None, "\u2014"),
     ],
 )
 def test_a_table_cell_reads_as_a_reader_writes_it(column, value, text):
@@ -207,18 +209,23 @@ def test_headless_chromium_draws_the_charts_with_tooltips_and_zoom(report, tmp_p
             lines = [line.strip() for line in tooltip.inner_text().splitlines() if line.strip()]
             assert lines[lines.index("model") + 1] == model
 
-            # A wheel over the chart zooms its time axis: more, finer ticks.
-            axis = page.locator("#chart-catch_up_lag_us_china svg .role-axis-label text")
-            before = axis.all_text_contents()
-            box = page.locator("#chart-catch_up_lag_us_china svg").bounding_box()
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.mouse.wheel(0, -600)
-            page.wait_for_function(
-                "before => [...document.querySelectorAll('#chart-catch_up_lag_us_china svg .role-axis-label text')]"
-                ".map(t => t.textContent).join('|') !== before",
-                arg="|".join(before),
-            )
-            assert axis.all_text_contents() != before
+            # A wheel over any chart zooms its time axis (the other ticks of a shorter period),
+            # and every mark is clipped to the plot (none drawn over the axes).
+            for name in charts.CHARTS:
+                chart = page.locator(f"#chart-{name} svg")
+                chart.scroll_into_view_if_needed()
+                ticks = f"#chart-{name} svg .role-axis-label text"
+                before = "|".join(page.locator(ticks).all_text_contents())
+                box = chart.bounding_box()
+                page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                page.mouse.wheel(0, -600)
+                page.wait_for_function(
+                    "([ticks, before]) => [...document.querySelectorAll(ticks)].map(t => t.textContent).join('|') "
+                    "!== before",
+                    arg=[ticks, before],
+                )
+                marks = page.locator(f"#chart-{name} svg g.role-mark")
+                assert marks.count() > 0 and marks.count() == page.locator(f"#chart-{name} svg g.role-mark[clip-path]").count()
 
             shot = tmp_path / "report.png"
             page.mouse.move(0, 0)

@@ -312,8 +312,9 @@ def javascript() -> str:
 
 def _zoomable(spec: dict) -> dict:
     """The spec with ZOOM_ON_TIME on its first view whose x axis is time (a layer's
-    views share that scale, so one binding zooms them all); a chart without a time axis
-    (the 'no data yet' picture) is left as it is."""
+    views share that scale, so one binding zooms them all, and Vega-Lite clips the marks
+    of a scale bound to a selection to the plot); a chart without a time axis (the 'no
+    data yet' picture) is left as it is."""
     views = spec.get("layer", [spec])
     for index, view in enumerate(views):
         x = {**spec.get("encoding", {}), **view.get("encoding", {})}.get("x", {})

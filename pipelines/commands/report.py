@@ -162,8 +162,10 @@ def _text(column: str, value) -> str:
         return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
     if isinstance(value, int):
         return str(value) if column == "year" else f"{value:,}"
+    if value is None:
+        return "\u2014"
     if isinstance(value, dt.datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
+        return f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" if value.tzinfo else f"{value:%Y-%m-%d %H:%M}"
     if isinstance(value, dt.date):
         if column == "quarter":
             return f"{value.year}-Q{(value.month - 1) // 3 + 1}"
@@ -200,7 +202,7 @@ def render_report(con: duckdb.DuckDBPyConnection, *, title: str = "airace: the p
         f"<title>{html.escape(title)}</title><style>{STYLE}</style>",
         f"<script>{charts.javascript()}</script></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        f"<p class='note'>{events} events recorded up to {html.escape(str(last_recorded))}; {models} models, "
+        f"<p class='note'>{events} events recorded up to {_text('recorded_at', last_recorded)}; {models} models, "
         f"last launch {html.escape(str(last_launch))}. Model data: Epoch AI, 'Data on AI Models' (CC BY 4.0), "
         "and airace's curated events. Definitions: warehouse/DATA_DICTIONARY.md.</p>",
     ]
