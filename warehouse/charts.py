@@ -2,13 +2,18 @@
 
 Pure functions over a connection that holds the marts (the live warehouse, the
 analysts' snapshot or an as-of rebuild), so the Dagster UI, `airace report` and an
-analyst's notebook draw the same pictures. PNGs are rendered with vl-convert, which
-needs no browser and no network.
+analyst's notebook draw the same pictures. Each chart goes out one of two ways:
+`to_png` (vl-convert, no browser, no network) for the Dagster asset metadata, and
+`to_html` for a page that draws it in the browser, with tooltips and zoom on time,
+from the Vega JavaScript inlined once per page (`javascript()`), so nothing is fetched.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
+import json
+import re
 from collections.abc import Callable
 
 import altair as alt
@@ -75,7 +80,7 @@ def launches_by_country(con: duckdb.DuckDBPyConnection, since: str = SINCE) -> a
             x=alt.X("yearmonth(month):T", title=None),
             y=alt.Y("sum(launches):Q", title="launches"),
             color=alt.Color("country:N", title="country"),
-            tooltip=["month:T", "country:N", "launches:Q"],
+            tooltip=[alt.Tooltip("yearmonth(month):T", title="month"), "country:N", "launches:Q"],
         )
     )
     bands = _incomplete_periods(
@@ -94,7 +99,7 @@ def catch_up_lag(
 ) -> alt.Chart:
     """Days until the rival matched each leading frontier step; open steps drawn at their age so far."""
     frame = con.sql(
-        """select step_on, model, training_compute_flop,
+        """select step_on, model, training_compute_flop, caught_up_by_model,
                   coalesce(lag_days, open_days) as days,
                   case when caught_up then 'caught up after' else 'still open for (at least)' end as status
            from marts.catch_up_lag
@@ -114,7 +119,14 @@ def catch_up_lag(
             y=alt.Y("days:Q", title="days"),
             color=alt.Color("status:N", title=None, scale=alt.Scale(range=["#1f77b4", "#d62728"])),
             shape=alt.Shape("status:N", title=None),
-            tooltip=["model:N", "step_on:T", "training_compute_flop:Q", "days:Q", "status:N"],
+            tooltip=[
+                alt.Tooltip("model:N", title="model"),
+                alt.Tooltip("step_on:T", title="frontier step on"),
+                alt.Tooltip("training_compute_flop:Q", title="training compute (FLOP)", format=".2e"),
+                alt.Tooltip("days:Q", title="days", format=","),
+                alt.Tooltip("status:N", title="status"),
+                alt.Tooltip("caught_up_by_model:N", title="matched by"),
+            ],
         )
         .properties(width=WIDTH, height=HEIGHT)
     )
@@ -281,3 +293,49 @@ def markdown_image(png: bytes, alt_text: str) -> str:
 def render_all(con: duckdb.DuckDBPyConnection) -> dict[str, bytes]:
     """Every chart in CHARTS as PNG bytes, by chart name."""
     return {name: to_png(make(con)) for name, (_, make) in CHARTS.items()}
+
+
+# How vega-embed draws a chart in a page: SVG (marks a test or a reader can inspect),
+# no "..." menu (its editor links would leave the page), tooltips from the marks'
+# tooltip encodings (vega-embed's own tooltip handler, bundled).
+EMBED_OPTIONS = {"actions": False, "renderer": "svg", "tooltip": True}
+# Zoom and pan on time only: a wheel or a drag rescales the time axis, the values keep theirs.
+ZOOM_ON_TIME = {"name": "zoom_on_time", "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}
+
+
+@functools.cache
+def javascript() -> str:
+    """Vega, Vega-Lite and vega-embed as one script for a <script> element: the same
+    libraries vl-convert renders PNGs with, shipped inside its wheel (no CDN, no download)."""
+    return vl_convert.javascript_bundle()
+
+
+def _zoomable(spec: dict) -> dict:
+    """The spec with ZOOM_ON_TIME on its first view whose x axis is time (a layer's
+    views share that scale, so one binding zooms them all, and Vega-Lite clips the marks
+    of a scale bound to a selection to the plot); a chart without a time axis (the 'no
+    data yet' picture) is left as it is."""
+    views = spec.get("layer", [spec])
+    for index, view in enumerate(views):
+        x = {**spec.get("encoding", {}), **view.get("encoding", {})}.get("x", {})
+        if x.get("type") == "temporal":
+            zoomed = {**view, "params": [*view.get("params", []), ZOOM_ON_TIME]}
+            if "layer" not in spec:
+                return zoomed
+            return {**spec, "layer": [*views[:index], zoomed, *views[index + 1 :]]}
+    return spec
+
+
+def to_html(chart: alt.TopLevelMixin, name: str) -> str:
+    """The chart as HTML drawn by vega-embed (the page must hold `javascript()` first):
+    an element `chart-NAME` and the script that fills it, or says why it could not."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"chart name {name!r}: lower-case letters, digits and _ only (it becomes an element id)")
+    # '<' escaped: a model name such as '</script>' in the data must not end the script element.
+    spec = json.dumps(_zoomable(chart.to_dict())).replace("<", "\\u003c")
+    return (
+        f"<div class='chart' id='chart-{name}'></div>\n<script>\n"
+        f"vegaEmbed('#chart-{name}', {spec}, {json.dumps(EMBED_OPTIONS)})"
+        f".catch(error => {{ document.getElementById('chart-{name}').textContent = "
+        f"'chart {name} could not be drawn: ' + error; }});\n</script>"
+    )

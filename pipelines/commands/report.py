@@ -1,14 +1,17 @@
 """`airace report OUT.html`: a self-contained HTML report of the pace-of-competition marts.
 
 Read from the published snapshot (or as of a past moment), so the report shows what
-analysts can query. Charts are inlined as base64 PNG and nothing is fetched when the
-file is opened: it can be mailed, archived, or opened offline.
+analysts can query. Charts are Vega-Lite specs drawn in the browser (tooltips naming
+each model, zoom on time) by the Vega JavaScript inlined in the page, so nothing is
+fetched when the file is opened: it can be mailed, archived, or opened offline.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import html
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -109,34 +112,88 @@ CHART_TITLES = {
     "capability_gap_months": "Months behind on the capability index (ECI)",
 }
 
+# Table headers as a reader says them; a column not named here reads as its name in words
+# (`launches_12m` -> "Launches 12m").
+HEADERS = {
+    "year": "Year",
+    "us_steps": "US steps",
+    "closed_steps": "Closed steps",
+    "caught_up": "Caught up",
+    "still_open": "Still open",
+    "median_lag_days": "Median lag (days)",
+    "launched_on": "Launched",
+    "training_compute_flop": "Training compute (FLOP)",
+    "held_days": "Held (days)",
+    "current": "Current record",
+    "launches_12m": "Launches, last 12 months",
+    "launches_all_time": "Launches, all time",
+    "hhi_labs": "HHI, labs",
+    "hhi_groups": "HHI, groups",
+    "hhi_organizations": "HHI, organizations",
+    "hhi_countries": "HHI, countries",
+    "effective_groups": "Effective groups",
+    "effective_organizations": "Effective organizations",
+    "top_country": "Top country",
+    "new_policies": "New policies",
+}
+
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 2em; }
-img { max-width: 100%; border: 1px solid #ddd; }
+.chart { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0 1em; }
-th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
-th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
+th { background: #f3f3f3; } td.number { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #555; font-size: 0.9em; }
 """
 
 
-def _cell(value) -> str:
+def _header(column: str) -> str:
+    return HEADERS.get(column) or column.replace("_", " ").capitalize()
+
+
+def _text(column: str, value) -> str:
+    """A cell's value as a reader writes it: thousands separated, whole numbers without
+    '.0', yes/no, dates without a time, a quarter as 2025-Q3, a month as 2025-11."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (float, decimal.Decimal)) and math.isfinite(value):
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+    if isinstance(value, int):
+        return str(value) if column == "year" else f"{value:,}"
+    if value is None:
+        return "\u2014"
+    if isinstance(value, dt.datetime):
+        return f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" if value.tzinfo else f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, dt.date):
+        if column == "quarter":
+            return f"{value.year}-Q{(value.month - 1) // 3 + 1}"
+        return f"{value:%Y-%m}" if column == "month" else value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _cell(column: str, value) -> str:
     if value is None:
         return "<td>&mdash;</td>"
-    if isinstance(value, float):
-        value = f"{value:,.1f}"
-    return f"<td>{html.escape(str(value))}</td>"
+    number = isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool) and column != "year"
+    opening = "<td class='number'>" if number else "<td>"
+    return f"{opening}{html.escape(_text(column, value))}</td>"
 
 
 def _table(con: duckdb.DuckDBPyConnection, query: str) -> str:
     relation = con.sql(query)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in relation.columns)
-    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in relation.fetchall())
+    columns = relation.columns
+    head = "".join(f"<th>{html.escape(_header(c))}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(_cell(c, v) for c, v in zip(columns, row, strict=True)) + "</tr>" for row in relation.fetchall()
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def render_report(con: duckdb.DuckDBPyConnection, *, title: str = "airace: the pace of the AI race") -> str:
-    """The whole report as one HTML string (charts as data: URIs, no external reference)."""
+    """The whole report as one HTML string: the Vega JavaScript and every chart's spec inline, no external reference."""
     # (altair, imported here: registering the command must not slow `airace sql` down)
     from warehouse import charts
 
@@ -144,16 +201,20 @@ def render_report(con: duckdb.DuckDBPyConnection, *, title: str = "airace: the p
     models, last_launch = con.execute("select count(*), max(launched_on) from core.models").fetchall()[0]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style>",
+        f"<script>{charts.javascript()}</script></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        f"<p class='note'>{events} events recorded up to {html.escape(str(last_recorded))}; {models} models, "
+        f"<p class='note'>{events} events recorded up to {_text('recorded_at', last_recorded)}; {models} models, "
         f"last launch {html.escape(str(last_launch))}. Model data: Epoch AI, 'Data on AI Models' (CC BY 4.0), "
         "and airace's curated events. Definitions: warehouse/DATA_DICTIONARY.md.</p>",
     ]
-    for name, png in charts.render_all(con).items():
-        caption = CHART_TITLES.get(name, name)
-        parts.append(f"<h2>{html.escape(caption)}</h2>")
-        parts.append(f"<img alt='{html.escape(caption)}' src='{charts.data_uri(png)}'>")
+    parts.append(
+        "<p class='note'>Hover a mark for its values; on a time axis, scroll to zoom, drag to pan, "
+        "double-click to reset.</p>"
+    )
+    for name, (_, make) in charts.CHARTS.items():
+        parts.append(f"<h2>{html.escape(CHART_TITLES.get(name, name))}</h2>")
+        parts.append(charts.to_html(make(con), name))
     for heading, note, query in TABLES:
         parts.append(f"<h2>{html.escape(heading)}</h2><p class='note'>{html.escape(note)}</p>")
         parts.append(_table(con, query))
