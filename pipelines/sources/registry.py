@@ -80,6 +80,10 @@ class _Source(_Frozen):
     # Cron (5 fields, UTC) for the daily schedule; None: not scheduled.
     schedule: str | None = None
     fetch: FetchOptions = FetchOptions()
+    # How old the latest event date this source gives may be before its coverage is stale
+    # (the `coverage_fresh_*` check on core.source_coverage warns); None: not checked, for a
+    # source that gives no events of its own (news feeds: raw documents only).
+    coverage_max_age_days: int | None = Field(None, ge=1, le=3650)
 
     @field_validator("schedule")
     @classmethod

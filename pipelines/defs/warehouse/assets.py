@@ -1,6 +1,9 @@
+import datetime as dt
+
 import dagster as dg
 
 from pipelines.defs.resources import WRITER_POOL, WarehouseResource
+from pipelines.defs.warehouse.coverage import coverage_check_results, coverage_check_specs
 from pipelines.sources.registry import source_asset_keys
 from warehouse import charts
 from warehouse.build import refresh
@@ -157,7 +160,7 @@ def event_log(warehouse: WarehouseResource):
         dg.AssetSpec(_key(p), deps=_upstream(p), description=p.description, group_name="marts", kinds={"duckdb"})
         for p in MART_TABLES
     ],
-    check_specs=[spec for p in MART_TABLES for spec in _mart_checks(p)],
+    check_specs=[spec for p in MART_TABLES for spec in _mart_checks(p)] + coverage_check_specs(),
     pool=WRITER_POOL,
 )
 def projections_and_marts(warehouse: WarehouseResource):
@@ -169,6 +172,7 @@ def projections_and_marts(warehouse: WarehouseResource):
         columns = {p.table: _columns(con, p.table) for p in CORE_TABLES + MART_TABLES}
         previews = {p.table: _preview(con, p.table, columns[p.table]) for p in CORE_TABLES + MART_TABLES}
         checks = [r for p in MART_TABLES for r in _check_results(con, p, report.counts[p.table], columns[p.table])]
+        checks += coverage_check_results(con, dt.datetime.now(dt.UTC).date())
         # The charts carry their data; render them after the live file is let go.
         specs = {name: (table, make(con)) for name, (table, make) in charts.CHARTS.items()}
     # Charts ride on their mart's materialization so they show in the UI beside the preview.
