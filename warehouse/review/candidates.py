@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 import duckdb
 
 from schemas import NewEvent, parse_record, slugify
-from warehouse.store import EventStore, RawRecord, StoreError
+from warehouse.log.store import EventStore, RawRecord, StoreError
 
 REVIEW_SOURCE = "review"
 Decision = Literal["accepted", "rejected"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.events import _unambiguous_object
-from warehouse.records import RawRecord
+from warehouse.log.records import RawRecord
 
 MAX_FIELD_BYTES = 10 * 1024 * 1024
 # What a quarantined row keeps of a field over MAX_FIELD_BYTES (the whole file stays where it was).
