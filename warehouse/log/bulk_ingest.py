@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from schemas import NewEvent, Rejection, parse_record
 from warehouse.log.fast_subset import MACROS_SQL, build_fast_subset_sql
-from warehouse.log.readers import UnreadableInput, _is_json_object
+from warehouse.log.readers import UnreadableInput, is_json_object
 from warehouse.log.staging import AmendmentRecord, Batch, Staged, amendment_record
 
 # Small blocks: DuckDB reads a few batches ahead, and each holds its lines twice (Python, Arrow).
@@ -179,7 +179,7 @@ def _parse_lines(
     rejections: list[Rejection] = []
     for number, text in texts:
         # read_jsonl refuses a file in which no line is a JSON object.
-        found_object = found_object or _is_json_object(text)
+        found_object = found_object or is_json_object(text)
         ref = f"{path.name}:{number}"
         parsed = parse_record(text, record_ref=ref, default_source=default_source)
         if isinstance(parsed, NewEvent):

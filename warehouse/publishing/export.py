@@ -34,8 +34,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.errors import StoreError
 from warehouse.home import WarehouseHome
-from warehouse.log.store import StoreError
 from warehouse.log.witness import read_witness
 from warehouse.publishing.snapshot import fsync_path
 
