@@ -40,7 +40,7 @@ clean:
 
 ## Regenerate warehouse/DATA_DICTIONARY.md from the published snapshot (after `make run`).
 dictionary: $(INSTALLED)
-	$(BIN)/python -m warehouse.dictionary
+	$(BIN)/python -m warehouse.projections.dictionary
 
 ## Precision and recall of the article extractor on the labelled set (tests/extract_eval).
 eval-extract: $(INSTALLED)

@@ -23,7 +23,7 @@ from pipelines.commands import extract as extract_commands
 from pipelines.commands import report as report_commands
 from pipelines.sql_shell import DEFAULT_TABLE_ROWS, OutputFormat
 from warehouse.errors import StoreError
-from warehouse.timetravel import DEFAULT_SQL_MEMORY_LIMIT, DEFAULT_SQL_TIMEOUT_S
+from warehouse.publishing.timetravel import DEFAULT_SQL_MEMORY_LIMIT, DEFAULT_SQL_TIMEOUT_S
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -63,7 +63,7 @@ def run(
     from pipelines.definitions import defs
     from pipelines.defs.jobs import BUILD_JOB_NAME
     from warehouse.home import dagster_home
-    from warehouse.timetravel import open_snapshot
+    from warehouse.publishing.timetravel import open_snapshot
 
     resolved = resolve_home(home).ensure()
     job = defs().resolve_job_def(BUILD_JOB_NAME)
@@ -100,7 +100,7 @@ def _ingest_with_source(store: EventStore, source: str, locations: list[str]) ->
     from pipelines.sources import epoch
     from pipelines.sources.http import FetchError
     from pipelines.sources.registry import RegistryError, load_registry
-    from warehouse.reconcile import ReconcileError
+    from warehouse.log.reconcile import ReconcileError
 
     tables = epoch.epoch_tables()
     if source not in tables:
@@ -167,7 +167,7 @@ def _ingest_files(store: EventStore, paths: list[Path]) -> tuple[list[CountsRow]
     """Each file is its own batch (all of it or none of it): report every file as it went,
     so what was committed before a bad file is said, kept and published. Returns the
     rows of the files appended and the exit code (0, or the worst failure)."""
-    from warehouse.readers import UnreadableInput
+    from warehouse.log.readers import UnreadableInput
 
     rows: list[CountsRow] = []
     exit_code = 0
@@ -283,7 +283,7 @@ def sql(
 ) -> None:
     """Query the published snapshot (read-only), within a time and a memory limit."""
     from pipelines import sql_shell
-    from warehouse.timetravel import (
+    from warehouse.publishing.timetravel import (
         QueryLimits,
         QueryTimeout,
         RecordTime,
@@ -370,7 +370,7 @@ app.command()(report_commands.report)
 
 def main() -> None:
     """The console script: a busy warehouse is a message, not a traceback."""
-    from warehouse.lock import WarehouseBusy
+    from warehouse.log.lock import WarehouseBusy
 
     try:
         app()

@@ -52,7 +52,7 @@ def resolve_home(home: Path | None) -> WarehouseHome:
 
 def as_of_option(text: str) -> dt.datetime:
     """`--as-of TEXT` as a moment, or a usage error naming the option."""
-    from warehouse.timetravel import parse_as_of
+    from warehouse.publishing.timetravel import parse_as_of
 
     try:
         return parse_as_of(text)

@@ -23,10 +23,10 @@ from typing import IO, TYPE_CHECKING, TextIO
 
 import duckdb
 
-from warehouse.timetravel import QueryLimits, QueryTimeout, explain_limit, time_limit
+from warehouse.publishing.timetravel import QueryLimits, QueryTimeout, explain_limit, time_limit
 
 if TYPE_CHECKING:
-    from warehouse.timetravel import PastWarehouse
+    from warehouse.publishing.timetravel import PastWarehouse
 
 # As the DuckDB shell does: a table longer than this is cut, saying how many rows were left out.
 DEFAULT_TABLE_ROWS = 40
@@ -290,7 +290,7 @@ def _user_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 def _schema(session: Session, table: str, display: Display) -> bool:
     """The columns of `table` with their types and, from the data dictionary, their meanings."""
-    from warehouse.dictionary import T as DICTIONARY
+    from warehouse.projections.dictionary import T as DICTIONARY
 
     try:
         columns = session.con.execute(f"describe {table}").fetchall()

@@ -319,7 +319,8 @@ class DuplicateKey(ValueError):
     """A JSON object names a key twice: which value was meant is unknowable."""
 
 
-def _unambiguous_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unambiguous_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads' object_pairs_hook for every record read: a key named twice raises DuplicateKey."""
     # json.loads would keep the last value silently (and DuckDB too): refuse instead.
     record = dict(pairs)
     if len(record) != len(pairs):
@@ -337,7 +338,7 @@ def parse_record(
     """Turn one raw record into a `NewEvent`, or a `Rejection` saying why not."""
     raw_text = raw_record_text(raw)
     try:
-        record = json.loads(raw, object_pairs_hook=_unambiguous_object) if isinstance(raw, (str, bytes)) else raw
+        record = json.loads(raw, object_pairs_hook=unambiguous_object) if isinstance(raw, (str, bytes)) else raw
     except DuplicateKey as exc:
         return Rejection(record_ref=record_ref, reason=f"ambiguous JSON: {exc}", raw=raw_text)
     except RecursionError:

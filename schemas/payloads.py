@@ -162,7 +162,7 @@ def _finite_json(changes: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-# A JSON merge patch (named: warehouse/fast_subset.py recognizes the field by its type).
+# A JSON merge patch (named: warehouse/log/fast_subset.py recognizes the field by its type).
 Changes = Annotated[dict[str, Any], AfterValidator(_finite_json)]
 
 

@@ -4,7 +4,7 @@ An event type is one `EventType` subclass (schemas/event_types.py holds the buil
 ones): its event_type string, payload model, schema_version, upcasters, subject rule
 and organization roles. The discriminated union (schemas/events.py), the version table
 (schemas/upcasters.py), the SQL fast path's fields and derived subjects
-(warehouse/fast_subset.py) and the organization mention roles
+(warehouse/log/fast_subset.py) and the organization mention roles
 (warehouse/sql/core/20_organizations.sql reads `projection_state.organization_roles`)
 are all read from here, so adding a type is its class and `register(...)`.
 
@@ -44,7 +44,7 @@ class SubjectPart:
 @dataclass(frozen=True)
 class SubjectTemplate:
     """The stream an event belongs to, declared once and rendered both in Python
-    (schemas.events.derive_subject) and in SQL (warehouse/fast_subset.py), so the two
+    (schemas.events.derive_subject) and in SQL (warehouse/log/fast_subset.py), so the two
     cannot disagree: e.g. "model:{slug(model)}"."""
 
     text: str

@@ -18,7 +18,7 @@ from pipelines.cli import app
 from schemas import parse_record
 from tests.conftest import launch, write_jsonl
 from warehouse.build import refresh_and_publish
-from warehouse.projections import rebuild_projections
+from warehouse.projections.refresh import rebuild_projections
 
 runner = CliRunner()
 GPT4 = launch("GPT-4", "2023-03-14", orgs=("Red Team Lab",), countries=("US",), ref="gpt-4", training_compute_flop=2.1e25, parameters=1.8e12)
@@ -202,7 +202,7 @@ def test_an_amendment_before_its_target_is_quarantined_and_the_target_stays_visi
 def test_an_old_log_with_a_poisoned_correction_still_refreshes(store, append, monkeypatch):
     """Defence in depth: a bad correction already in a log (written before these checks)
     cannot stop a refresh; its bad values read as unknown."""
-    import warehouse.store as store_module
+    import warehouse.log.store as store_module
 
     append([GPT4])
     refresh_and_publish(store)

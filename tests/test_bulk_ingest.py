@@ -1,7 +1,7 @@
 """The bulk path (EventStore.append_file over JSON Lines) against the record path.
 
 `schemas.events.parse_record` defines what a record becomes; the bulk path validates
-most lines in SQL (warehouse/fast_subset.py). Whatever the SQL accepts must be exactly
+most lines in SQL (warehouse/log/fast_subset.py). Whatever the SQL accepts must be exactly
 the event parse_record makes of that line (id, subject, payload text, envelope), and a
 file must leave the same log and quarantine whichever path reads it.
 """
@@ -24,9 +24,9 @@ from schemas.registry import PAYLOAD_TYPES
 from tests.test_hostile_input import HOSTILE_LINES
 from tests.tools.bench import write_event_file
 from warehouse import EventStore, WarehouseHome
-from warehouse.bulk_ingest import line_text
-from warehouse.fast_subset import MACROS_SQL, V1_LAUNCH_FIELDS, build_fast_subset_sql, payload_fields
-from warehouse.readers import UnreadableInput, read_jsonl
+from warehouse.log.bulk_ingest import line_text
+from warehouse.log.fast_subset import MACROS_SQL, V1_LAUNCH_FIELDS, build_fast_subset_sql, payload_fields
+from warehouse.log.readers import UnreadableInput, read_jsonl
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 NEW_EVENT_FIELDS = (
@@ -331,7 +331,7 @@ def test_nan_and_infinite_numbers_never_reach_the_fast_path(sql_con):
 def test_out_of_memory_retries_with_more_room(tmp_path, monkeypatch):
     """A batch that does not fit DuckDB's cap is rolled back and run again with twice the
     room, so a larger log (larger indexes) never makes a file impossible to ingest."""
-    import warehouse.store as store_module
+    import warehouse.log.store as store_module
 
     monkeypatch.setattr(store_module, "BULK_MEMORY_BASE_MB", 2)
     attempts = []

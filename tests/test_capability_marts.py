@@ -29,7 +29,7 @@ import pytest
 
 from schemas import parse_record
 from warehouse import EventStore, RawRecord, WarehouseHome
-from warehouse.projections import refresh_projections
+from warehouse.projections.refresh import refresh_projections
 
 T1 = dt.datetime(2024, 7, 1, tzinfo=dt.UTC)
 T2 = dt.datetime(2024, 7, 15, tzinfo=dt.UTC)

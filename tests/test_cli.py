@@ -119,7 +119,7 @@ def test_a_busy_warehouse_is_a_clear_message_not_a_traceback(home, six_rows):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from warehouse.lock import writer_lock\n"
+            "import sys, time; from pathlib import Path; from warehouse.log.lock import writer_lock\n"
             f"with writer_lock(Path({str(home.lock_file)!r}), purpose='a long test run'):\n"
             "    print('held', flush=True); time.sleep(30)",
         ],

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord
-from warehouse.projections import CORE_TABLES, MART_TABLES, rebuild_projections, refresh_projections
+from warehouse.projections.refresh import CORE_TABLES, MART_TABLES, rebuild_projections, refresh_projections
 
 T1 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 T2 = dt.datetime(2025, 2, 1, tzinfo=dt.UTC)

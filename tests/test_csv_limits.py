@@ -5,7 +5,7 @@ import csv
 import io
 import json
 
-from warehouse.readers import MAX_FIELD_BYTES
+from warehouse.log.readers import MAX_FIELD_BYTES
 
 
 def _csv(rows: list[list[str]]) -> str:

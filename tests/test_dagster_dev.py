@@ -19,8 +19,8 @@ import pytest
 
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord, WarehouseHome
-from warehouse.snapshot import publish_snapshot
-from warehouse.timetravel import open_snapshot
+from warehouse.publishing.snapshot import publish_snapshot
+from warehouse.publishing.timetravel import open_snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDED_AT = dt.datetime.now(dt.UTC).replace(hour=12, minute=0, second=0, microsecond=0) - dt.timedelta(days=2)
@@ -172,7 +172,7 @@ def test_dagster_dev_shows_the_graph_and_runs_it(dagster_dev):
     assert {"events/log", "core/models", "marts/releases_monthly", "snapshot", "lake/log_by_record_day"} <= keys
     definitions = defs()
     assert keys == {key.to_user_string() for key in definitions.resolve_asset_graph().get_all_asset_keys()}
-    # Each mart is drawn from exactly the tables its SQL reads (warehouse.lineage), not from every core table.
+    # Each mart is drawn from exactly the tables its SQL reads (warehouse.projections.lineage), not from every core table.
     upstream = {
         "/".join(node["assetKey"]["path"]): {"/".join(d["path"]) for d in node["dependencyKeys"]}
         for node in repository["assetNodes"]

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.projections import CORE_TABLES, MART_TABLES, load_reference, rebuild_projections
-from warehouse.store import EVENTS_DDL
+from warehouse.log.store import EVENTS_DDL
+from warehouse.projections.refresh import CORE_TABLES, MART_TABLES, load_reference, rebuild_projections
 
 DICTIONARY = Path(__file__).resolve().parents[1] / "warehouse" / "DATA_DICTIONARY.md"
 TABLES = CORE_TABLES + MART_TABLES

@@ -60,7 +60,7 @@ def test_the_definitions_are_exactly_what_we_meant(definitions):
 
 def test_the_asset_graph_is_what_we_meant(definitions):
     """The edges that matter: sources -> log -> core -> marts -> snapshot; each table drawn
-    from the tables its SQL reads (warehouse.lineage), so lineage says something."""
+    from the tables its SQL reads (warehouse.projections.lineage), so lineage says something."""
     graph = _graph(definitions)
     core = ["core/allegations", "core/model_conflicts", "core/model_identity", "core/models", "core/organizations", "core/policies", "core/products",
             "core/source_coverage", "core/capability_scores", "core/capability_unlinked", "core/model_capability"]

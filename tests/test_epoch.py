@@ -12,7 +12,7 @@ from pipelines.sources.curated import curated_records
 from pipelines.sources.http import FetchError, FetchPolicy
 from tests.http_fixture import Reply
 from warehouse.build import refresh
-from warehouse.reconcile import ReconcileError
+from warehouse.log.reconcile import ReconcileError
 
 FAST = FetchPolicy(timeout_s=5, attempts=2, backoff_base_s=0.01)
 

@@ -18,8 +18,8 @@ from schemas.event_types import BUILT_IN
 from schemas.payloads import Label, Payload, ShortText
 from schemas.registry import CURRENT_VERSIONS, PAYLOAD_TYPES, SUBJECT_PREFIXES, EventType, SubjectTemplate, registered
 from tests.test_bulk_ingest import _both_paths, assert_sql_matches_pydantic
-from warehouse.fast_subset import MACROS_SQL, payload_fields
-from warehouse.projections import rebuild_projections
+from warehouse.log.fast_subset import MACROS_SQL, payload_fields
+from warehouse.projections.refresh import rebuild_projections
 
 
 class ToyScored(Payload):

@@ -16,10 +16,10 @@ from pipelines.cli import app
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord, WarehouseHome
 from warehouse.build import refresh_and_publish
-from warehouse.chain import ROW_DIGEST_SQL, VERIFY_SQL
 from warehouse.errors import StoreError
-from warehouse.export import MANIFEST, export_parquet
-from warehouse.timetravel import open_snapshot
+from warehouse.log.chain import ROW_DIGEST_SQL, VERIFY_SQL
+from warehouse.publishing.export import MANIFEST, export_parquet
+from warehouse.publishing.timetravel import open_snapshot
 
 runner = CliRunner()
 
@@ -122,7 +122,7 @@ def test_reexport_swaps_in_place_and_a_failed_one_changes_nothing(published, app
     assert pl.scan_parquet(lake / "events" / "log", hive_partitioning=True).collect().height == 48
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lake", "warehouse"], "no temp or old folders left behind"
 
-    import warehouse.export as export_module
+    import warehouse.publishing.export as export_module
 
     real_copy = export_module._copy
     calls = []

@@ -33,9 +33,9 @@ import pytest
 from tests.tools.bench import write_event_file
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh_and_publish
-from warehouse.chain import verify
-from warehouse.readers import read_jsonl
-from warehouse.timetravel import open_snapshot
+from warehouse.log.chain import verify
+from warehouse.log.readers import read_jsonl
+from warehouse.publishing.timetravel import open_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_LINES = 1_500

@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.definitions import defs
 from pipelines.defs.extract.assets import FEED_ASSETS
-from warehouse.candidates import list_candidates
+from warehouse.review.candidates import list_candidates
 
 
 def test_feed_items_become_queued_candidates_once(home, store):

@@ -31,8 +31,8 @@ from schemas import NewEvent, Rejection, parse_record
 from tests.conftest import launch, write_jsonl
 from warehouse import EventStore, RawRecord, WarehouseHome
 from warehouse.build import refresh_and_publish
-from warehouse.projections import rebuild_projections
-from warehouse.readers import read_event_csv, read_jsonl
+from warehouse.log.readers import read_event_csv, read_jsonl
+from warehouse.projections.refresh import rebuild_projections
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]

@@ -1,4 +1,4 @@
-"""Incremental refresh of the projections (warehouse.projections.refresh_projections).
+"""Incremental refresh of the projections (warehouse.projections.refresh.refresh_projections).
 
 * Whatever the chunking, refreshing after each append gives exactly the tables a
   from-scratch computation from the log gives (the `<table>_as_of` macros, src 'log'),
@@ -19,8 +19,9 @@ import pytest
 
 from schemas import parse_record
 from tests.tools.bench import EventGenerator
-from warehouse import EventStore, RawRecord, projections
-from warehouse.projections import CORE_TABLES, MART_TABLES, refresh_projections
+from warehouse import EventStore, RawRecord
+from warehouse.projections import refresh as projections
+from warehouse.projections.refresh import CORE_TABLES, MART_TABLES, refresh_projections
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 CORRECTABLE = ("model.launched", "allegation.made", "allegation.updated", "policy.changed", "product.released",

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from tests.conftest import launch, write_jsonl
 from warehouse import EventStore
-from warehouse.timetravel import open_snapshot
+from warehouse.publishing.timetravel import open_snapshot
 
 runner = CliRunner()
 

@@ -19,7 +19,7 @@ import pytest
 from schemas import parse_record
 from tests.conftest import allegation, launch
 from warehouse import EventStore, RawRecord, WarehouseHome
-from warehouse.projections import rebuild_projections
+from warehouse.projections.refresh import rebuild_projections
 
 T1 = dt.datetime(2025, 2, 1, tzinfo=dt.UTC)
 T2 = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)

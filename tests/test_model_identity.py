@@ -16,7 +16,7 @@ from pipelines.sources.curated import SOURCE_NAME as CURATED
 from pipelines.sources.curated import curated_records
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh_and_publish
-from warehouse.timetravel import open_snapshot
+from warehouse.publishing.timetravel import open_snapshot
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from pipelines.sources.registry import HttpUrl, SourceEntry, load_registry
 from pipelines.sources.runner import run_source
 from tests.fixtures.sources.helpers import FAST_FETCH, override, query
 from tests.http_fixture import Reply
-from warehouse.store import RawRecord
+from warehouse.log.store import RawRecord
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -26,10 +26,10 @@ import yaml
 from tests.conftest import launch, write_jsonl
 from warehouse import EventStore, RawRecord, WarehouseHome
 from warehouse.build import refresh_and_publish
-from warehouse.lock import WarehouseBusy, describe_holder, writer_lock
-from warehouse.snapshot import publish_snapshot
-from warehouse.store import StoreError
-from warehouse.timetravel import open_snapshot
+from warehouse.log.lock import WarehouseBusy, describe_holder, writer_lock
+from warehouse.log.store import StoreError
+from warehouse.publishing.snapshot import publish_snapshot
+from warehouse.publishing.timetravel import open_snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -89,7 +89,7 @@ def good_snapshot(store, template) -> str:
 READER = """
     import json, sys, time, pathlib
     from warehouse import WarehouseHome
-    from warehouse.timetravel import open_snapshot
+    from warehouse.publishing.timetravel import open_snapshot
     home, mode = WarehouseHome.resolve(sys.argv[1]), sys.argv[2]
     ready, stop = pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4])
     seen, errors, queries = [], [], 0
@@ -131,7 +131,7 @@ REPUBLISHER = """
     import json, sys
     from tests.conftest import launch
     from warehouse import EventStore, RawRecord, WarehouseHome
-    from warehouse.snapshot import publish_snapshot
+    from warehouse.publishing.snapshot import publish_snapshot
     store = EventStore(WarehouseHome.resolve(sys.argv[1]), lock_timeout_s=30)
     published = []
     for round in range(4):
@@ -238,7 +238,7 @@ def test_failing_projections_publish_nothing(store, good_snapshot, append, monke
 
 
 def test_a_bad_copy_never_replaces_the_snapshot(store, good_snapshot, append, monkeypatch):
-    from warehouse import snapshot
+    from warehouse.publishing import snapshot
 
     real_copy = snapshot._copy_for_every_client
     append(_batch("newer", 3))

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.definitions import defs
-from warehouse.projections import CORE_TABLES, MART_TABLES
+from warehouse.projections.refresh import CORE_TABLES, MART_TABLES
 
 
 def test_airace_run_records_its_run_and_materializations_in_the_ui_instance(home, dagster_home: Path):
@@ -44,11 +44,11 @@ ASSET_NODES = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
 
 def test_the_uis_graphql_draws_each_mart_from_the_tables_its_sql_reads(dagster_home: Path):
     """What the UI's lineage view is drawn from (dagster-webserver's GraphQL over a real code
-    server), against the edges warehouse.lineage reads from the SQL."""
+    server), against the edges warehouse.projections.lineage reads from the SQL."""
     from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
 
     from warehouse.home import dagster_home as instance_home
-    from warehouse.lineage import upstream_tables
+    from warehouse.projections.lineage import upstream_tables
 
     definitions_file = str(Path(__file__).resolve().parent.parent / "pipelines" / "definitions.py")
     with dg.DagsterInstance.from_config(str(instance_home())) as instance:

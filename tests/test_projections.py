@@ -7,8 +7,8 @@ from schemas import parse_record
 from schemas.upcasters import upcast_payload
 from tests.conftest import allegation, launch
 from warehouse.build import refresh_and_publish
-from warehouse.projections import rebuild_projections
-from warehouse.timetravel import open_as_of, open_snapshot
+from warehouse.projections.refresh import rebuild_projections
+from warehouse.publishing.timetravel import open_as_of, open_snapshot
 
 T1 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 T2 = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from tests.tools.bench import EventGenerator
 from warehouse import EventStore, RawRecord, WarehouseHome
-from warehouse.projections import rebuild_projections
+from warehouse.projections.refresh import rebuild_projections
 
 # Columns that record when something was appended, by which run: they differ between
 # replays by design. Anything else differing is a determinism bug.

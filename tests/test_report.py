@@ -16,9 +16,10 @@ from pipelines.commands.report import TABLES
 from pipelines.sources import epoch, epoch_eci
 from pipelines.sources.curated import SOURCE_NAME as CURATED
 from pipelines.sources.curated import curated_records
-from warehouse import EventStore, WarehouseHome, charts
+from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh_and_publish
-from warehouse.timetravel import open_snapshot
+from warehouse.publishing import charts
+from warehouse.publishing.timetravel import open_snapshot
 
 runner = CliRunner()
 
@@ -278,8 +279,8 @@ def test_the_dagster_mart_assets_carry_the_charts(home):
 def test_charts_of_an_almost_empty_warehouse_still_render(store, append):
     """A fresh warehouse with one launch: every chart renders (a 'no data yet' picture where empty)."""
     from tests.conftest import launch
-    from warehouse import charts
     from warehouse.build import refresh
+    from warehouse.publishing import charts
 
     append([launch("Solo", "2024-03-01")])
     refresh(store)
@@ -293,8 +294,8 @@ def test_charts_of_an_almost_empty_warehouse_still_render(store, append):
 
 
 def test_the_report_says_where_each_source_s_coverage_ends(report):
-    from warehouse import charts
-    from warehouse.timetravel import open_snapshot
+    from warehouse.publishing import charts
+    from warehouse.publishing.timetravel import open_snapshot
 
     text = report.read_text()
     rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr><td>([a-z-]+)</td>.*?</tr>", text)}

@@ -14,7 +14,7 @@ from pipelines.cli import app
 from pipelines.extract import extract_text
 from tests.conftest import launch
 from warehouse import EventStore, WarehouseHome
-from warehouse.candidates import (
+from warehouse.review.candidates import (
     ReviewError,
     accept_candidate,
     get_candidate,

@@ -23,7 +23,7 @@ from filelock import FileLock
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord
 from warehouse.build import refresh_and_publish
-from warehouse.snapshot import SNAPSHOT_STORAGE_VERSION
+from warehouse.publishing.snapshot import SNAPSHOT_STORAGE_VERSION
 
 # The oldest release the storage version promises, and the newest of the 1.x line.
 CLIENT_RELEASES = ("1.4.5", "1.5.6")

@@ -14,7 +14,7 @@ from pipelines.defs.epoch.assets import epoch_models
 from tests.fixtures.sources.helpers import FAST_FETCH, fixture, live, materialize, override, query, step_failed
 from tests.http_fixture import Reply
 from warehouse.build import refresh
-from warehouse.chain import verify
+from warehouse.log.chain import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 CSV = fixture("epoch_models.csv")

@@ -17,7 +17,7 @@ from pipelines.cli import app
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord
 from warehouse.build import refresh_and_publish
-from warehouse.timetravel import QueryLimits, open_as_of, open_snapshot
+from warehouse.publishing.timetravel import QueryLimits, open_as_of, open_snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

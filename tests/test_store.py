@@ -5,9 +5,9 @@ import pytest
 
 from tests.conftest import launch
 from warehouse import RawRecord
-from warehouse.chain import GENESIS_HASH
 from warehouse.errors import StoreError
-from warehouse.store import read_events
+from warehouse.log.chain import GENESIS_HASH
+from warehouse.log.store import read_events
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

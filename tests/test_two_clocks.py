@@ -16,8 +16,8 @@ from pipelines.cli import app
 from schemas import parse_record
 from tests.conftest import launch
 from warehouse.build import refresh_and_publish
-from warehouse.projections import REFERENCE_DIR
-from warehouse.timetravel import (
+from warehouse.projections.refresh import REFERENCE_DIR
+from warehouse.publishing.timetravel import (
     RecordTime,
     ValidTime,
     all_tables,

@@ -15,9 +15,9 @@ from pipelines.cli import app
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord
 from warehouse.build import refresh_and_publish
-from warehouse.chain import GENESIS_HASH, ROW_DIGEST_SQL, chain
 from warehouse.errors import StoreError
-from warehouse.export import MANIFEST, export_parquet
+from warehouse.log.chain import GENESIS_HASH, ROW_DIGEST_SQL, chain
+from warehouse.publishing.export import MANIFEST, export_parquet
 
 runner = CliRunner()
 
@@ -87,7 +87,7 @@ def test_the_witness_holds_every_published_head(published):
 def test_a_rewritten_chain_fails_verify_naming_the_row_and_is_never_published(published):
     _rewrite_chain_from(published.home.live_db, 7)
     # The chain alone cannot tell: it verifies.
-    from warehouse.chain import verify as chain_only
+    from warehouse.log.chain import verify as chain_only
 
     with published.reader() as con:
         assert chain_only(con).ok

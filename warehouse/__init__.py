@@ -7,18 +7,18 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from warehouse.home import WarehouseHome
-    from warehouse.records import IngestResult, RawRecord, VerifyReport
-    from warehouse.store import EventStore
+    from warehouse.log.records import IngestResult, RawRecord, VerifyReport
+    from warehouse.log.store import EventStore
 
 __all__ = ["EventStore", "IngestResult", "RawRecord", "VerifyReport", "WarehouseHome"]
 
 # Imported when first used: the event store pulls in the event schemas (pydantic), which a
 # reader of the snapshot (`airace sql`) does not need and should not wait for.
 _HOMES = {
-    "EventStore": "warehouse.store",
-    "IngestResult": "warehouse.records",
-    "RawRecord": "warehouse.records",
-    "VerifyReport": "warehouse.records",
+    "EventStore": "warehouse.log.store",
+    "IngestResult": "warehouse.log.records",
+    "RawRecord": "warehouse.log.records",
+    "VerifyReport": "warehouse.log.records",
     "WarehouseHome": "warehouse.home",
 }
 

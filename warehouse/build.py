@@ -2,20 +2,20 @@
 
 The words, each for one thing: *refresh* brings core.* and marts.* up to the log
 (incrementally when the checkpoint can be trusted); *publish* writes the analysts'
-snapshot (warehouse.snapshot.publish_snapshot); *rebuild* recomputes every table from
-scratch (warehouse.projections.rebuild_projections).
+snapshot (warehouse.publishing.snapshot.publish_snapshot); *rebuild* recomputes every table from
+scratch (warehouse.projections.refresh.rebuild_projections).
 """
 
 from __future__ import annotations
 
-from warehouse.projections import RefreshReport, refresh_projections
-from warehouse.snapshot import PublishedSnapshot, publish_snapshot
-from warehouse.store import EventStore
+from warehouse.log.store import EventStore
+from warehouse.projections.refresh import RefreshReport, refresh_projections
+from warehouse.publishing.snapshot import PublishedSnapshot, publish_snapshot
 
 
 def refresh(store: EventStore) -> RefreshReport:
     """Bring core.* and marts.* up to the log: incrementally from the checkpoint when it
-    can be trusted, else in full (see warehouse.projections.refresh_projections)."""
+    can be trusted, else in full (see warehouse.projections.refresh.refresh_projections)."""
     with store.writer(purpose="refresh projections") as con:
         return refresh_projections(con)
 

@@ -78,7 +78,7 @@ class WarehouseHome:
 
     @property
     def witness_file(self) -> Path:
-        # Every published head, append-only (warehouse/witness.py); copy it off-box to trust it.
+        # Every published head, append-only (warehouse/log/witness.py); copy it off-box to trust it.
         return self.root / "airace-witness.jsonl"
 
     @property

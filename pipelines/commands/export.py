@@ -1,4 +1,4 @@
-"""`airace export DIR`: the Parquet lake for other engines (logic in warehouse.export)."""
+"""`airace export DIR`: the Parquet lake for other engines (logic in warehouse.publishing.export)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def export(
     # (imported here: registering the command must not slow `airace sql` down)
     from rich.table import Table
 
-    from warehouse.export import MANIFEST, PARTITION_COLUMN, export_parquet
-    from warehouse.store import StoreError
+    from warehouse.log.store import StoreError
+    from warehouse.publishing.export import MANIFEST, PARTITION_COLUMN, export_parquet
 
     resolved = resolve_home(home)
     try:

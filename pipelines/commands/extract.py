@@ -22,7 +22,7 @@ from pipelines.cli_shared import HomeOption, console, errors, resolve_home
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from warehouse.candidates import QueuedCandidate
+    from warehouse.review.candidates import QueuedCandidate
 
 # The extractor, the HTTP client, the review queue and rich are imported by the commands
 # that use them: registering these commands must not slow `airace sql` down.
@@ -108,9 +108,9 @@ def extract_command(
     """Read a news article (plain text or HTML) and print the candidate events it states, as JSON lines."""
     from pipelines.extract import ExtractionError, extract_text
     from warehouse import EventStore
-    from warehouse.candidates import queue_candidates
-    from warehouse.lock import WarehouseBusy
-    from warehouse.store import StoreError
+    from warehouse.log.lock import WarehouseBusy
+    from warehouse.log.store import StoreError
+    from warehouse.review.candidates import queue_candidates
 
     article_date = _parse_date(date)
     retrieved_at = dt.datetime.now(dt.UTC)
@@ -212,8 +212,8 @@ def review(
     if ctx.invoked_subcommand is not None:
         return
     from warehouse import EventStore
-    from warehouse.candidates import list_candidates
-    from warehouse.store import StoreError
+    from warehouse.log.store import StoreError
+    from warehouse.review.candidates import list_candidates
 
     try:
         rows = list_candidates(EventStore(resolve_home(home)), status=None if show_all else "pending")
@@ -243,9 +243,9 @@ def accept(
     refresh projections and marts and republish the snapshot, so `airace sql` shows it."""
     from warehouse import EventStore
     from warehouse.build import refresh_and_publish
-    from warehouse.candidates import ReviewError, accept_candidate
-    from warehouse.lock import WarehouseBusy
-    from warehouse.store import StoreError
+    from warehouse.log.lock import WarehouseBusy
+    from warehouse.log.store import StoreError
+    from warehouse.review.candidates import ReviewError, accept_candidate
 
     store = EventStore(resolve_home(home))
     try:
@@ -279,9 +279,9 @@ def reject(
 ) -> None:
     """Record that the candidate is not an event; nothing is appended to the log."""
     from warehouse import EventStore
-    from warehouse.candidates import ReviewError, reject_candidate
-    from warehouse.lock import WarehouseBusy
-    from warehouse.store import StoreError
+    from warehouse.log.lock import WarehouseBusy
+    from warehouse.log.store import StoreError
+    from warehouse.review.candidates import ReviewError, reject_candidate
 
     try:
         outcome = reject_candidate(EventStore(resolve_home(home)), candidate_id, reviewer=by or _default_reviewer(), reason=reason)

@@ -20,7 +20,7 @@ import typer
 
 from pipelines.cli_shared import HomeOption, as_of_option, console, errors, resolve_home, until_option
 from warehouse.errors import StoreError
-from warehouse.timetravel import open_as_of, open_snapshot, open_until
+from warehouse.publishing.timetravel import open_as_of, open_snapshot, open_until
 
 # (title, note, SQL) of the small tables under the charts; each answers one question.
 TABLES: list[tuple[str, str, str]] = [
@@ -195,7 +195,7 @@ def _table(con: duckdb.DuckDBPyConnection, query: str) -> str:
 def render_report(con: duckdb.DuckDBPyConnection, *, title: str = "airace: the pace of the AI race") -> str:
     """The whole report as one HTML string: the Vega JavaScript and every chart's spec inline, no external reference."""
     # (altair, imported here: registering the command must not slow `airace sql` down)
-    from warehouse import charts
+    from warehouse.publishing import charts
 
     events, last_recorded = con.execute("select count(*), max(recorded_at) from events.log").fetchall()[0]
     models, last_launch = con.execute("select count(*), max(launched_on) from core.models").fetchall()[0]

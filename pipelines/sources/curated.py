@@ -10,8 +10,8 @@ from pathlib import Path
 import warehouse
 from pipelines.sources.kind import Location, Parsed, SourceKind, register_kind
 from pipelines.sources.registry import CuratedSource
-from warehouse.readers import read_jsonl
-from warehouse.store import EventStore, IngestResult, RawRecord
+from warehouse.log.readers import read_jsonl
+from warehouse.log.store import EventStore, IngestResult, RawRecord
 
 SOURCE_NAME = "curated"
 CURATED_EVENTS = Path(warehouse.__file__).resolve().parent / "bundled" / "curated_events.jsonl"

@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 
 import warehouse
-from warehouse.store import RawRecord
+from warehouse.log.store import RawRecord
 
 SOURCE_NAME = "epoch-ai"
 LIVE_URL = "https://epoch.ai/data/ai_models.zip"

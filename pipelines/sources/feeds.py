@@ -30,8 +30,8 @@ from pydantic import BaseModel, ConfigDict
 
 from pipelines.sources.kind import Location, Parsed, SourceError, SourceKind, register_kind
 from pipelines.sources.registry import FeedSource, bundled_path
-from warehouse.raw import RawDocument
-from warehouse.store import RawRecord
+from warehouse.log.raw import RawDocument
+from warehouse.log.store import RawRecord
 
 FEED_ROOTS = {"rss", "feed", "RDF", "channel"}
 _LAUNCH_VERBS = r"(?:Introducing|Announcing|Meet|Launching|Say hello to)"

@@ -33,7 +33,7 @@ from pipelines.sources.kind import (
     register_kind,
 )
 from pipelines.sources.registry import HubSource
-from warehouse.store import RawRecord
+from warehouse.log.store import RawRecord
 
 
 class HubError(SourceError):

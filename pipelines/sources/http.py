@@ -32,7 +32,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from warehouse.raw import Validators
+from warehouse.log.raw import Validators
 
 USER_AGENT = "airace/0.1 (event-sourced database of the AI race; python-httpx)"
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504, 429})
@@ -352,7 +352,7 @@ def fetch_and_land(
 
     A 304 returns `content=None`: nothing new to ingest.
     """
-    from warehouse.raw import land, last_validators, record_fetch
+    from warehouse.log.raw import land, last_validators, record_fetch
 
     with store.writer(purpose=f"fetch {source}") as con:
         validators = last_validators(con, url)

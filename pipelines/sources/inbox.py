@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from warehouse.readers import UnreadableInput
-from warehouse.store import IngestResult
+from warehouse.log.readers import UnreadableInput
+from warehouse.log.store import IngestResult
 
 DONE = "done"
 FAILED = "failed"

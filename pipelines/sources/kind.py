@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pipelines.sources import registry
-from warehouse.raw import RawDocument
-from warehouse.store import RawRecord
+from warehouse.log.raw import RawDocument
+from warehouse.log.store import RawRecord
 
 
 class SourceError(ValueError):

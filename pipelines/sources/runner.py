@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pipelines.sources.http import FetchError, FetchPolicy, fetch_and_land
 from pipelines.sources.kind import Location, Page, Parsed, SourceError, SourceKind, kind_of
 from pipelines.sources.registry import Outcome, SourceEntry, SourceReport, choose_mode
-from warehouse.raw import land_documents
-from warehouse.store import EventStore, RawRecord
+from warehouse.log.raw import land_documents
+from warehouse.log.store import EventStore, RawRecord
 
 
 def _located(url: str, exc: Exception) -> str:

@@ -4,13 +4,13 @@ Generates synthetic but realistic JSONL event files (every event type, ~3% bad
 rows of several kinds, ~5% duplicates) into a temp dir, then measures, each as a
 figure and as a ratio against a baseline or target from the same run:
 
-* ingest throughput file -> log (EventStore.append over warehouse.readers) against
+* ingest throughput file -> log (EventStore.append over warehouse.log.readers) against
   DuckDB's own `read_json` of the same file into a plain table;
 * peak memory (ru_maxrss) of that ingest, run in its own process;
 * the first (full) build of projections and marts from the log, the refresh after
   1,000 more events and the refresh after an upstream re-fit of the capability index
   (300 logged capability.scored rows re-scored) (the production path,
-  `warehouse.projections.refresh_projections`, which is incremental from its checkpoint);
+  `warehouse.projections.refresh.refresh_projections`, which is incremental from its checkpoint);
 * `verify` over the whole log;
 * p50/p95 of analyst queries on the published snapshot.
 
@@ -547,7 +547,7 @@ def _rebuild(store, label: str):
     Returns (seconds or None, the refresh report or None)."""
     import duckdb
 
-    from warehouse.projections import refresh_projections
+    from warehouse.projections.refresh import refresh_projections
 
     with store.writer(purpose="bench rebuild") as con:
         con.execute("set enable_progress_bar = false")
@@ -589,18 +589,18 @@ def _slowest_steps(report, n: int = 5) -> str:
 
 def _quiet_progress_bars() -> None:
     """DuckDB draws a progress bar on stdout for queries over 2 s; keep the report readable."""
-    import warehouse.snapshot
-    import warehouse.store
+    import warehouse.log.store
+    import warehouse.publishing.snapshot
 
-    plain = warehouse.store.connect
+    plain = warehouse.log.store.connect
 
     def connect(path, *, read_only):
         con = plain(path, read_only=read_only)
         con.execute("set enable_progress_bar = false")
         return con
 
-    warehouse.store.connect = connect
-    warehouse.snapshot.connect = connect
+    warehouse.log.store.connect = connect
+    warehouse.publishing.snapshot.connect = connect
 
 
 def _bundled_build_seconds(home: Path) -> float:
@@ -629,8 +629,8 @@ def _say(text: str) -> None:
 
 def run(events: int, workdir: Path) -> int:
     from warehouse import EventStore, WarehouseHome
-    from warehouse.snapshot import publish_snapshot
-    from warehouse.timetravel import open_snapshot
+    from warehouse.publishing.snapshot import publish_snapshot
+    from warehouse.publishing.timetravel import open_snapshot
 
     _quiet_progress_bars()
     wall_start = time.perf_counter()

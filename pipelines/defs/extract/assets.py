@@ -6,8 +6,8 @@ from pipelines.defs.resources import WRITER_POOL, WarehouseResource
 from pipelines.defs.sources.factory import source_key
 from pipelines.extract import extract_feed_item
 from pipelines.sources.registry import graph_registry
-from warehouse.candidates import queue_candidates
-from warehouse.raw import ensure_raw_schema
+from warehouse.log.raw import ensure_raw_schema
+from warehouse.review.candidates import queue_candidates
 
 FEED_ASSETS = [source_key(s) for s in graph_registry().of_kind("feed", enabled_only=False)]
 

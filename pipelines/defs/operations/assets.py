@@ -6,7 +6,7 @@ import dagster as dg
 from pydantic import Field
 
 from pipelines.defs.resources import WarehouseResource
-from warehouse.export import export_record_day
+from warehouse.publishing.export import export_record_day
 
 # Record days, UTC: the day an event was appended. Past days never change
 # (record time only moves forward), so each partition is final once its day is

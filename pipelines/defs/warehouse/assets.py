@@ -5,13 +5,13 @@ import dagster as dg
 from pipelines.defs.resources import WRITER_POOL, WarehouseResource
 from pipelines.defs.warehouse.coverage import coverage_check_results, coverage_check_specs
 from pipelines.sources.registry import source_asset_keys
-from warehouse import charts
 from warehouse.build import refresh
-from warehouse.dictionary import T as DICTIONARY
-from warehouse.lineage import upstream_tables
-from warehouse.projections import CORE_TABLES, MART_TABLES, Projection
-from warehouse.snapshot import publish_snapshot
-from warehouse.witness import verify_with_witness
+from warehouse.log.witness import verify_with_witness
+from warehouse.projections.dictionary import T as DICTIONARY
+from warehouse.projections.lineage import upstream_tables
+from warehouse.projections.refresh import CORE_TABLES, MART_TABLES, Projection
+from warehouse.publishing import charts
+from warehouse.publishing.snapshot import publish_snapshot
 
 # Every source asset appends to the log; the log asset waits for all of them.
 SOURCE_ASSETS = [
@@ -30,7 +30,7 @@ def _key(projection: Projection) -> dg.AssetKey:
 
 
 def _upstream(projection: Projection) -> list[dg.AssetKey]:
-    """The assets a table is made from: the tables its SQL reads (warehouse.lineage), the
+    """The assets a table is made from: the tables its SQL reads (warehouse.projections.lineage), the
     log when it reads the log; never a hand-written list."""
     return sorted(dg.AssetKey(table.split(".")) for table in upstream_tables()[projection.table])
 
@@ -213,7 +213,7 @@ def analyst_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "events": dg.MetadataValue.int(published.events),
             "head_hash": dg.MetadataValue.text(published.head_hash),
             "bytes": dg.MetadataValue.int(published.bytes),
-            # The head as written to the witness (warehouse/witness.py): a copy outside both files.
+            # The head as written to the witness (warehouse/log/witness.py): a copy outside both files.
             **(
                 {
                     "head_position": dg.MetadataValue.int(published.witnessed.position),

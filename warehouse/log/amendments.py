@@ -33,7 +33,7 @@ import duckdb
 
 from schemas.events import AMENDMENT_TYPES, fact_problem
 from schemas.upcasters import CURRENT_VERSIONS, upcast_payload
-from warehouse.reconcile import merge_patch
+from warehouse.log.reconcile import merge_patch
 
 CORRECTED, RETRACTED = AMENDMENT_TYPES
 # Keys of the event envelope: a correction's `changes` patch the payload, never these.

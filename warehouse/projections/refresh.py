@@ -27,8 +27,8 @@ import duckdb
 
 from schemas.registry import organization_roles
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
-REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "reference"
 # The reference tables, and the alias keys define_macros derives from the registry.
 REFERENCE_TABLES = (
     "core.organization_registry", "core.organization_parents", "core.model_alias_registry",

@@ -1,7 +1,7 @@
 """Writes warehouse/DATA_DICTIONARY.md: the meanings written here, the column types read
 from the tables, and each example query's real output on a build.
 
-    python -m warehouse.dictionary [SNAPSHOT]      (default: the published snapshot)
+    python -m warehouse.projections.dictionary [SNAPSHOT]      (default: the published snapshot)
 
 tests/test_data_dictionary.py fails when a table or column is missing from the
 dictionary, so adding a column means adding its meaning here and regenerating.
@@ -13,15 +13,15 @@ from pathlib import Path
 import duckdb
 
 from warehouse.home import WarehouseHome
-from warehouse.projections import CORE_TABLES, MART_TABLES
+from warehouse.projections.refresh import CORE_TABLES, MART_TABLES
 
-DICTIONARY = Path(__file__).resolve().parent / "DATA_DICTIONARY.md"
+DICTIONARY = Path(__file__).resolve().parents[1] / "DATA_DICTIONARY.md"
 HEAD = """# airace data dictionary
 
 What every table analysts query holds: its definition, its columns (name, DuckDB type, meaning) and an
 example query with its real output on the bundled build (`airace run` on a fresh clone: Epoch AI's
 notable-models and Capabilities Index snapshots plus the curated events). `tests/test_data_dictionary.py` checks that every table
-in `warehouse.projections.CORE_TABLES + MART_TABLES` is documented here with exactly the columns and types
+in `warehouse.projections.refresh.CORE_TABLES + MART_TABLES` is documented here with exactly the columns and types
 it has, so this file cannot drift from the SQL.
 
 Conventions:

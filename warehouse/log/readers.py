@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from schemas.events import _unambiguous_object
-from warehouse.records import RawRecord
+from schemas.events import unambiguous_object
+from warehouse.log.records import RawRecord
 
 MAX_FIELD_BYTES = 10 * 1024 * 1024
 # What a quarantined row keeps of a field over MAX_FIELD_BYTES (the whole file stays where it was).
@@ -27,7 +27,9 @@ class UnreadableInput(ValueError):
     """Nothing in the input could be read as records."""
 
 
-def _is_json_object(text: str) -> bool:
+def is_json_object(text: str) -> bool:
+    """Whether one line is a JSON object: a JSON Lines file with none is refused whole
+    (UnreadableInput), by read_jsonl and by the bulk path alike."""
     try:
         return isinstance(json.loads(text), dict)
     except (ValueError, RecursionError):  # bad JSON, too deep, an integer too long to read
@@ -53,7 +55,7 @@ def read_jsonl(path: Path) -> Iterator[RawRecord]:
             # Until one line is a JSON object, look: a file of nothing else is refused whole
             # (and, the batch aborting, changes nothing). After that parse_record reads every
             # line anyway; parsing here as well would double the cost of the hot path.
-            found_object = found_object or _is_json_object(text)
+            found_object = found_object or is_json_object(text)
             yield RawRecord(ref, text)
     if not found_object:
         what = "is empty" if lines == 0 else f"has {lines} line(s) and none is a JSON object"
@@ -75,7 +77,7 @@ def _csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
         if column is None or value is None or value == "":
             continue
         if column == "payload":
-            cell = json.loads(value, object_pairs_hook=_unambiguous_object)
+            cell = json.loads(value, object_pairs_hook=unambiguous_object)
             if not isinstance(cell, dict):
                 # dict.update would take a list of pairs silently and crash on anything else.
                 raise ValueError(f"the payload cell must be a JSON object, got {_json_kind(cell)}")
@@ -84,7 +86,7 @@ def _csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
         elif column.startswith("payload."):
             field = column.removeprefix("payload.")
             _refuse_twice(payload, {field: None})
-            payload[field] = json.loads(value, object_pairs_hook=_unambiguous_object) if value[:1] in "[{" else value
+            payload[field] = json.loads(value, object_pairs_hook=unambiguous_object) if value[:1] in "[{" else value
         elif column == "schema_version":
             record[column] = int(value)
         else:

@@ -285,7 +285,7 @@ def _timestamp_literal(moment: dt.datetime) -> str:
 
 def _log_views(con: duckdb.DuckDBPyConnection, moment: PastMoment) -> None:
     """events.* as views over the snapshot at `moment`; the reference tables as they are."""
-    from warehouse.projections import REFERENCE_TABLES, STATE_SCHEMA
+    from warehouse.projections.refresh import REFERENCE_TABLES, STATE_SCHEMA
 
     con.execute("create schema events; create schema core; create schema marts")
     if isinstance(moment, RecordTime):
@@ -312,7 +312,7 @@ def _log_views(con: duckdb.DuckDBPyConnection, moment: PastMoment) -> None:
 
 
 def _define(con: duckdb.DuckDBPyConnection) -> None:
-    from warehouse.projections import define_macros
+    from warehouse.projections.refresh import define_macros
 
     define_macros(con)
 
@@ -338,14 +338,14 @@ def _keep_what_had_happened(con: duckdb.DuckDBPyConnection, until: dt.date) -> N
 
 @cache
 def _full_refresh_sql() -> str:
-    from warehouse.projections import REFRESH_DIR
+    from warehouse.projections.refresh import REFRESH_DIR
 
     return (REFRESH_DIR / "full.sql").read_text()
 
 
 def all_tables() -> tuple[str, ...]:
     """Every core.* and marts.* table, in definition order (each after what it reads)."""
-    from warehouse.projections import CORE_TABLES, MART_TABLES
+    from warehouse.projections.refresh import CORE_TABLES, MART_TABLES
 
     return tuple(p.table for p in CORE_TABLES + MART_TABLES)
 
@@ -353,7 +353,7 @@ def all_tables() -> tuple[str, ...]:
 @cache
 def _inputs() -> dict[str, frozenset[str]]:
     """The tables each table's definition reads (through their `<table>_in(` readers)."""
-    from warehouse.projections import CORE_TABLES, MART_TABLES
+    from warehouse.projections.refresh import CORE_TABLES, MART_TABLES
 
     projections = CORE_TABLES + MART_TABLES
     texts = {p.table: p.sql_file.read_text() for p in projections}

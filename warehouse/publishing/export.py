@@ -34,10 +34,10 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.errors import StoreError
 from warehouse.home import WarehouseHome
-from warehouse.snapshot import fsync_path
-from warehouse.store import StoreError
-from warehouse.witness import read_witness
+from warehouse.log.witness import read_witness
+from warehouse.publishing.snapshot import fsync_path
 
 MANIFEST = "_airace_export.json"
 COMPRESSION = "zstd"
@@ -218,7 +218,7 @@ def export_parquet(home: WarehouseHome, dest: str | os.PathLike[str]) -> ExportR
                     "events": count,
                     "head_hash": head,
                     "head_position": position,
-                    # The witness's entry for this head (warehouse/witness.py), when it has one:
+                    # The witness's entry for this head (warehouse/log/witness.py), when it has one:
                     # a consumer of the lake can check it against a copy of the witness.
                     "witnessed": _witnessed(home, position, head),
                     "compression": COMPRESSION,

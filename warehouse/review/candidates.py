@@ -28,7 +28,9 @@ from typing import Any, Literal, Protocol
 import duckdb
 
 from schemas import NewEvent, parse_record, slugify
-from warehouse.store import EventStore, RawRecord, StoreError
+from warehouse.errors import StoreError
+from warehouse.log.records import RawRecord
+from warehouse.log.store import EventStore
 
 REVIEW_SOURCE = "review"
 Decision = Literal["accepted", "rejected"]

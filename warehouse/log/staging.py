@@ -1,7 +1,7 @@
 """The staging area of one append batch: the `staging` table's rows and the quarantine.
 
-Both ingest paths fill it (the record path in warehouse/store.py, the bulk JSON Lines
-path in warehouse/bulk_ingest.py), then the store appends what was staged. A module
+Both ingest paths fill it (the record path in warehouse/log/store.py, the bulk JSON Lines
+path in warehouse/log/bulk_ingest.py), then the store appends what was staged. A module
 below both, so the bulk path does not import the store that calls it.
 """
 
@@ -40,7 +40,7 @@ _QUARANTINE_SCHEMA = pa.schema([("record_ref", pa.string()), ("reason", pa.strin
 
 
 # (record reference, raw record) of an amendment, kept in staging: its target may still
-# refuse it (warehouse/amendments.py), and the quarantine then needs both.
+# refuse it (warehouse/log/amendments.py), and the quarantine then needs both.
 AmendmentRecord = tuple[str, str]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.records import VerifyReport
+from warehouse.log.records import VerifyReport
 
 GENESIS_HASH = "0" * 64
 

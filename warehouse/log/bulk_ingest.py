@@ -1,13 +1,13 @@
 """The bulk path from a JSON Lines file into the staging table of one append batch.
 
 Lines are read in blocks of a few megabytes and streamed to DuckDB as Arrow batches
-into one statement: the fast-subset SQL (warehouse/fast_subset.py) turns the lines it
+into one statement: the fast-subset SQL (warehouse/log/fast_subset.py) turns the lines it
 is sure about into staged events, and every other line goes through
-`schemas.events.parse_record` exactly as `warehouse.readers.read_jsonl` would feed it
+`schemas.events.parse_record` exactly as `warehouse.log.readers.read_jsonl` would feed it
 (same text, same `file.jsonl:N` reference), becoming an event or a quarantine row.
 
 Only the staging differs from `EventStore.append`: dedupe, numbering, the hash chain
-and the insert are the shared core in warehouse/store.py.
+and the insert are the shared core in warehouse/log/store.py.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from schemas import NewEvent, Rejection, parse_record
-from warehouse.fast_subset import MACROS_SQL, build_fast_subset_sql
-from warehouse.readers import UnreadableInput, _is_json_object
-from warehouse.staging import AmendmentRecord, Batch, Staged, amendment_record
+from warehouse.log.fast_subset import MACROS_SQL, build_fast_subset_sql
+from warehouse.log.readers import UnreadableInput, is_json_object
+from warehouse.log.staging import AmendmentRecord, Batch, Staged, amendment_record
 
 # Small blocks: DuckDB reads a few batches ahead, and each holds its lines twice (Python, Arrow).
 BLOCK_BYTES = 2 * 1024 * 1024
@@ -136,7 +136,7 @@ def stage_jsonl(batch: Batch, path: Path, *, default_source: str | None) -> Stag
     con.execute("create or replace temp table fs_slow as select seq, raw_line from staging where raw_line is not null")
     con.execute("delete from staging where raw_line is not null")
     # The amendments the SQL accepted keep their line (amendment_raw) and get their reference,
-    # for the quarantine should their target refuse them (warehouse/amendments.py).
+    # for the quarantine should their target refuse them (warehouse/log/amendments.py).
     con.execute(
         "update staging set amendment_ref = ? || ':' || seq where amendment_raw is not null", [path.name]
     )
@@ -179,7 +179,7 @@ def _parse_lines(
     rejections: list[Rejection] = []
     for number, text in texts:
         # read_jsonl refuses a file in which no line is a JSON object.
-        found_object = found_object or _is_json_object(text)
+        found_object = found_object or is_json_object(text)
         ref = f"{path.name}:{number}"
         parsed = parse_record(text, record_ref=ref, default_source=default_source)
         if isinstance(parsed, NewEvent):

@@ -26,9 +26,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from warehouse.chain import connect, verify
 from warehouse.home import WarehouseHome
-from warehouse.records import VerifyReport
+from warehouse.log.chain import connect, verify
+from warehouse.log.records import VerifyReport
 
 
 @dataclass(frozen=True)

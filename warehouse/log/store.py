@@ -21,17 +21,17 @@ import pyarrow as pa
 
 from schemas import NewEvent, Rejection, parse_record, upcast_payload
 from schemas.events import storable
-from warehouse.amendments import rejected_amendments
-from warehouse.bulk_ingest import stage_jsonl
-from warehouse.chain import GENESIS_HASH, ROW_DIGEST_SQL, chain, connect
 from warehouse.errors import StoreError
 from warehouse.home import WarehouseHome
-from warehouse.lock import DEFAULT_TIMEOUT_S, writer_lock
-from warehouse.readers import read_event_file
-from warehouse.reconcile import reconcile_snapshot
-from warehouse.records import IngestResult, RawRecord, VerifyReport
-from warehouse.staging import AmendmentRecord, Batch, Staged, Stager, amendment_record
-from warehouse.witness import read_witness, verify_snapshot, verify_with_witness
+from warehouse.log.amendments import rejected_amendments
+from warehouse.log.bulk_ingest import stage_jsonl
+from warehouse.log.chain import GENESIS_HASH, ROW_DIGEST_SQL, chain, connect
+from warehouse.log.lock import DEFAULT_TIMEOUT_S, writer_lock
+from warehouse.log.readers import read_event_file
+from warehouse.log.reconcile import reconcile_snapshot
+from warehouse.log.records import IngestResult, RawRecord, VerifyReport
+from warehouse.log.staging import AmendmentRecord, Batch, Staged, Stager, amendment_record
+from warehouse.log.witness import read_witness, verify_snapshot, verify_with_witness
 
 CHUNK_SIZE = 50_000
 # DuckDB's memory during a bulk file append: a base for any file (staging spills to
@@ -172,9 +172,9 @@ class EventStore:
     ) -> IngestResult:
         """Append an event file (JSONL or CSV) as one batch, as `append(read_event_file(path))`
         would, but JSON Lines take the bulk path: DuckDB validates the lines it can in SQL
-        (warehouse/fast_subset.py) and only the rest go through pydantic one by one.
+        (warehouse/log/fast_subset.py) and only the rest go through pydantic one by one.
 
-        Raises `warehouse.readers.UnreadableInput` (and appends nothing) when no record
+        Raises `warehouse.log.readers.UnreadableInput` (and appends nothing) when no record
         can be read from the file.
         """
         if not path.is_file() or path.suffix.lower() == ".csv":
@@ -225,7 +225,7 @@ class EventStore:
         undated_field: str | None = None,
     ) -> IngestResult:
         """Append a source's full snapshot: changed rows become corrections, vanished rows
-        retractions (see warehouse.reconcile), all under one lock and one transaction."""
+        retractions (see warehouse.log.reconcile), all under one lock and one transaction."""
         with self.writer(purpose=f"append snapshot {source}") as con:
             reconciled = reconcile_snapshot(
                 con, records, source=source, input_sha256=input_sha256, undated_field=undated_field
@@ -314,7 +314,7 @@ def append_batch(
 
 
 def quarantine_invalid_amendments(batch: Batch, staged: Staged) -> Staged:
-    """Move the staged amendments their targets refuse (warehouse/amendments.py) from
+    """Move the staged amendments their targets refuse (warehouse/log/amendments.py) from
     `staging` to the quarantine, whichever path staged them."""
     rejected = rejected_amendments(batch.con)
     if not rejected:
@@ -378,7 +378,7 @@ def append_staged(
         batch = Batch(con, run_id, source, recorded_at)
         staged = quarantine_invalid_amendments(batch, stage(batch))
         if input_sha256 is None:
-            # (A snapshot's changed rows are turned into corrections by warehouse.reconcile first.)
+            # (A snapshot's changed rows are turned into corrections by warehouse.log.reconcile first.)
             staged = _quarantine_conflicts(batch, staged)
         # Narrow first (seq and position only): which staged rows become events - not in
         # the log, first occurrence in the batch - and their positions, in input order.

@@ -56,7 +56,7 @@ class VerifyReport:
     head_hash: str
     first_bad_position: int | None = None
     problem: str | None = None
-    # The highest head the witness (warehouse/witness.py) vouches for, when it was checked.
+    # The highest head the witness (warehouse/log/witness.py) vouches for, when it was checked.
     witnessed_position: int | None = None
     # What was found about the published snapshot, when it was checked.
     snapshot: str | None = None

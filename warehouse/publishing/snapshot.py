@@ -27,11 +27,11 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.chain import GENESIS_HASH, connect, verify
 from warehouse.errors import StoreError
 from warehouse.home import WarehouseHome
-from warehouse.lock import DEFAULT_TIMEOUT_S, writer_lock
-from warehouse.witness import WitnessedHead, WitnessError, check_log, file_sha256, read_witness, record_head
+from warehouse.log.chain import GENESIS_HASH, connect, verify
+from warehouse.log.lock import DEFAULT_TIMEOUT_S, writer_lock
+from warehouse.log.witness import WitnessedHead, WitnessError, check_log, file_sha256, read_witness, record_head
 
 STAGING_SUFFIX = ".publishing"
 # Readable by DuckDB 1.4 and every later release.
@@ -44,7 +44,7 @@ class PublishedSnapshot:
     events: int
     head_hash: str
     bytes: int
-    # The head as written to the witness (warehouse/witness.py).
+    # The head as written to the witness (warehouse/log/witness.py).
     witnessed: WitnessedHead | None = None
 
 

@@ -28,7 +28,7 @@ import duckdb
 
 from schemas import NewEvent, canonical_json, parse_record
 from schemas.upcasters import upcast_payload
-from warehouse.records import RawRecord
+from warehouse.log.records import RawRecord
 
 # A snapshot that would retract more than this share of the known rows is far more
 # likely truncated or broken than a real purge upstream: refuse it.
