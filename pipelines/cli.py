@@ -95,59 +95,57 @@ def run(
     console.print(f"run recorded in the Dagster instance {dagster_home()} (`make ui` shows it)")
 
 
-def _ingest_with_source(store: EventStore, source: str, locations: list[str]) -> tuple[list[CountsRow], int]:
-    """A file or URL in a registered source's own layout, through that source's mapping."""
-    from pipelines.sources import epoch
-    from pipelines.sources.http import FetchError
-    from pipelines.sources.registry import RegistryError, load_registry
-    from warehouse.log.reconcile import ReconcileError
-
-    tables = epoch.epoch_tables()
-    if source not in tables:
-        return _run_registry_source(store, source, locations)
-    failures = (epoch.SnapshotError, FetchError, ReconcileError)
-    rows = []
-    exit_code = 0
-    for location in locations:
-        try:
-            # The source's fetch limits (timeout, attempts, size, deadline, redirects) from sources.toml.
-            policy = load_registry(store.home).get(source).fetch.policy()
-            result = epoch.ingest_location(store, location, policy=policy, table=tables[source])
-        except (*failures, RegistryError) as exc:
-            # Each location is its own batch: the ones before it stay committed (and are published).
-            errors.print(f"[red]error:[/red] {source}: {exc}; nothing from {location} was appended")
-            exit_code = 2
-            continue
-        if result is None:
-            console.print(f"{location}: unchanged since the last fetch (HTTP 304); nothing to ingest")
-            continue
-        rows.append(_counts_row(location, result))
-    return rows, exit_code
-
-
-def _run_registry_source(store: EventStore, source: str, locations: list[str]) -> tuple[list[CountsRow], int]:
-    """A registry source of a runner-backed kind (feed, hf_hub, …), fetched live (unless
-    AIRACE_OFFLINE=1) through the same runner as its Dagster asset."""
-    from pipelines.sources.kind import kind_of
+def _ingest_with_source(store: EventStore, source: str, inputs: list[str]) -> tuple[list[CountsRow], int]:
+    """A registry source through the one runner, as its Dagster asset runs it, but live (unless
+    AIRACE_OFFLINE=1): its registry locations, or each input (a file or URL in the source's own
+    layout, for a kind that takes one: the Epoch tables) as its own batch, so the ones before a
+    failing input stay committed (and are published)."""
+    from pipelines.sources.kind import OwnLocationsOnly, SourceError, kind_of
     from pipelines.sources.registry import RegistryError, load_registry
     from pipelines.sources.runner import run_source
+    from warehouse.log.reconcile import ReconcileError
 
     try:
         entry = load_registry(store.home).get(source)
     except RegistryError as exc:
         raise typer.BadParameter(str(exc)) from None
-    if kind_of(entry) is None:
-        raise typer.BadParameter(f"source {source!r} (kind {entry.kind}) has no runner; use its Dagster asset")
-    if locations:
-        raise typer.BadParameter(f"source {source!r} reads the locations its registry entry names; give no inputs")
-    report = run_source(store, entry, live=True)
-    for outcome in report.outcomes:
-        if outcome.status == "error":
-            errors.print(f"[red]error:[/red] {source}: {outcome.error}")
-        else:
-            console.print(f"{outcome.location}: {outcome.status} ({outcome.bytes} bytes)")
-    rows = [_counts_row(f"{source} ({report.mode})", report)] if report.ingest_run_id else []
-    return rows, EXIT_UNREADABLE if report.failures else 0
+    kind = kind_of(entry)
+    if kind is None:
+        raise typer.BadParameter(f"source {source!r} (kind {entry.kind}) has no runner; drop its files in the inbox "
+                                 "or give them without --source")
+    batches: list[str | None] = [*inputs] or [None]
+    rows: list[CountsRow] = []
+    exit_code = 0
+    for given in batches:
+        try:
+            locations = [kind.given_location(entry, given)] if given is not None else None
+        except OwnLocationsOnly as exc:
+            raise typer.BadParameter(str(exc)) from None
+        except SourceError as exc:
+            errors.print(f"[red]error:[/red] {source}: {exc}; nothing from {given} was appended")
+            exit_code = EXIT_UNREADABLE
+            continue
+        try:
+            report = run_source(store, entry, live=True, locations=locations)
+        except ReconcileError as exc:
+            errors.print(f"[red]error:[/red] {exc}")
+            exit_code = EXIT_UNREADABLE
+            continue
+        for outcome in report.outcomes:
+            if outcome.status == "error":
+                errors.print(f"[red]error:[/red] {source}: {outcome.error}; nothing from {outcome.location} was appended")
+            elif outcome.status == "skipped":
+                console.print(f"{outcome.location}: skipped (AIRACE_OFFLINE=1 forbids fetching it, and it has no "
+                              "offline copy)")
+            elif outcome.status == "304":
+                console.print(f"{outcome.location}: 304, unchanged since the last fetch; nothing to ingest")
+            else:
+                console.print(f"{outcome.location}: {outcome.status} ({outcome.bytes} bytes)")
+        if report.ingest_run_id:
+            rows.append(_counts_row(given or f"{source} ({report.mode})", report))
+        if report.failures:
+            exit_code = EXIT_UNREADABLE
+    return rows, exit_code
 
 
 # Exit codes (README, "The CLI"): 1 a check failed, 2 an input (or the warehouse) cannot be
@@ -203,8 +201,9 @@ def ingest(
     ] = None,
     home: HomeOption = None,
     source: Annotated[
-        str | None, typer.Option("--source", help="A registry source: epoch-ai / epoch-eci read the inputs in their "
-                                 "layout; any other (lab-feeds, hf-hub, …) is fetched through the source runner.")
+        str | None, typer.Option("--source", help="A registry source, run through the source runner: epoch-ai / "
+                                 "epoch-eci read the inputs in their layout; any other (lab-feeds, hf-hub, …) "
+                                 "fetches its registry locations.")
     ] = None,
     no_refresh: Annotated[bool, typer.Option("--no-refresh", help="Append only; skip projections and snapshot.")] = False,
 ) -> None:

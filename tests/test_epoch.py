@@ -9,7 +9,8 @@ import pytest
 from pipelines.sources import epoch
 from pipelines.sources.curated import SOURCE_NAME as CURATED
 from pipelines.sources.curated import curated_records
-from pipelines.sources.http import FetchError, FetchPolicy
+from pipelines.sources.http import FetchPolicy
+from tests.fixtures.sources.helpers import run_table
 from tests.http_fixture import Reply
 from warehouse.build import refresh
 from warehouse.log.reconcile import ReconcileError
@@ -19,7 +20,7 @@ FAST = FetchPolicy(timeout_s=5, attempts=2, backoff_base_s=0.01)
 
 @pytest.fixture(scope="module")
 def table() -> pl.DataFrame:
-    return pl.read_csv(io.BytesIO(epoch.table_bytes(epoch.bundled_snapshot())), infer_schema=False)
+    return pl.read_csv(io.BytesIO(epoch.table_bytes(epoch.BUNDLED_SNAPSHOT.read_bytes())), infer_schema=False)
 
 
 def _zip(frame: pl.DataFrame) -> bytes:
@@ -38,7 +39,7 @@ def _event_types(store, run_id):
 
 
 def test_every_row_is_accounted_for_and_mapped(store):
-    result = epoch.ingest_location(store)
+    result = run_table(store)
     assert result.read == 952
     assert result.appended + result.duplicate + result.quarantined == 952
     assert result.appended >= 940
@@ -59,7 +60,7 @@ def test_every_row_is_accounted_for_and_mapped(store):
 
 
 def test_glm_4_6_is_one_chinese_open_model_beside_the_curated_glm_5(store):
-    epoch.ingest_location(store)
+    run_table(store)
     store.append(curated_records(), source=CURATED)
     refresh(store)
     with store.reader() as con:
@@ -74,7 +75,7 @@ def test_glm_4_6_is_one_chinese_open_model_beside_the_curated_glm_5(store):
 
 
 def test_a_changed_snapshot_becomes_corrections_launches_and_a_retraction(store, table, http_server):
-    epoch.ingest_location(store)
+    run_table(store)
     changed = table.with_columns(
         pl.when(pl.col("Model") == "GPT-2 (1.5B)")
         .then(pl.lit("2019-02-15"))
@@ -94,10 +95,11 @@ def test_a_changed_snapshot_becomes_corrections_launches_and_a_retraction(store,
     newer = pl.concat([added, changed])
     url = http_server.serve("/data/ai_models.zip", Reply(200, _zip(newer), etag='"2026-06"'))
 
-    result = epoch.ingest_location(store, url, policy=FAST)
-    assert _event_types(store, result.run_id) == {"event.corrected": 2, "model.launched": 2, "event.retracted": 1}
+    result = run_table(store, "epoch-ai", url, policy=FAST)
+    assert _event_types(store, result.ingest_run_id) == {"event.corrected": 2, "model.launched": 2, "event.retracted": 1}
     assert result.read == len(newer) + 1  # every row, plus the retraction the reconciler wrote
-    assert epoch.ingest_location(store, url, policy=FAST) is None  # 304: nothing re-ingested
+    unchanged = run_table(store, "epoch-ai", url, policy=FAST)
+    assert [o.status for o in unchanged.outcomes] == ["304"] and unchanged.ingest_run_id is None  # nothing re-ingested
     assert http_server.hits("/data/ai_models.zip")[1].headers["If-None-Match"] == '"2026-06"'
 
     refresh(store)
@@ -112,7 +114,7 @@ def test_a_changed_snapshot_becomes_corrections_launches_and_a_retraction(store,
         log_before = con.execute("select count(*), max(hash) from events.log").fetchall()
 
     # Re-ingesting the older (bundled) snapshot after the newer one changes nothing.
-    stale = epoch.ingest_location(store)
+    stale = run_table(store)
     assert stale.appended == 0 and stale.duplicate == 952
     with store.reader() as con:
         assert con.execute("select count(*), max(hash) from events.log").fetchall() == log_before
@@ -120,35 +122,37 @@ def test_a_changed_snapshot_becomes_corrections_launches_and_a_retraction(store,
 
 
 def test_a_zip_bomb_is_refused_and_nothing_changes(store, http_server):
-    epoch.ingest_location(store)
+    run_table(store)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("notable_ai_models.csv", b"\0" * (epoch.MAX_TABLE_BYTES + 1))
     url = http_server.serve("/bomb.zip", Reply(200, buffer.getvalue()))
     with store.reader() as con:
         before = con.execute("select count(*), max(hash) from events.log").fetchall()
-    with pytest.raises(epoch.SnapshotError, match="over the limit"):
-        epoch.ingest_location(store, url, policy=FAST)
+    (failure,) = run_table(store, "epoch-ai", url, policy=FAST).failures
+    assert "over the limit" in failure.error
     with store.reader() as con:
         assert con.execute("select count(*), max(hash) from events.log").fetchall() == before
 
 
 def test_a_truncated_snapshot_retracts_nothing(store, table, tmp_path):
-    epoch.ingest_location(store)
+    run_table(store)
     truncated = tmp_path / "truncated.csv"
     truncated.write_text(table.head(300).write_csv())
     with pytest.raises(ReconcileError, match="looks truncated"):
-        epoch.ingest_location(store, str(truncated))
+        run_table(store, "epoch-ai", str(truncated))
     assert store.verify().events == 952
 
 
 def test_unreadable_inputs_are_refused_clearly(store, tmp_path, http_server):
     not_a_table = tmp_path / "other.csv"
     not_a_table.write_text("a,b\n1,2\n")
-    with pytest.raises(epoch.SnapshotError, match="missing column"):
-        epoch.ingest_location(store, str(not_a_table))
     url = http_server.serve("/wrong.zip", Reply(200, b"PK\x03\x04 not really a zip"))
-    with pytest.raises(epoch.SnapshotError, match="not a zip"):
-        epoch.ingest_location(store, url, policy=FAST)
-    with pytest.raises(FetchError, match="HTTP 503"):
-        epoch.ingest_location(store, http_server.serve("/down.zip", Reply(503)), policy=FAST)
+    down = http_server.serve("/down.zip", Reply(503))
+    for location, reason in ((str(not_a_table), "missing column"), (url, "not a zip"), (down, "HTTP 503")):
+        report = run_table(store, "epoch-ai", location, policy=FAST)
+        assert [(o.location, o.status) for o in report.outcomes] == [(location, "error")]
+        assert reason in report.failures[0].error and report.ingest_run_id is None
+    with pytest.raises(epoch.SnapshotError, match="no such file"):
+        run_table(store, "epoch-ai", str(tmp_path / "absent.csv"))
+    assert store.verify().events == 0

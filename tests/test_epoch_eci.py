@@ -16,6 +16,7 @@ from pipelines.cli import app
 from pipelines.sources import epoch, epoch_eci
 from pipelines.sources.curated import SOURCE_NAME as CURATED
 from pipelines.sources.curated import curated_records
+from tests.fixtures.sources.helpers import run_table
 from tests.http_fixture import Reply
 from warehouse import RawRecord
 from warehouse.build import refresh, refresh_and_publish
@@ -26,7 +27,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def table() -> pl.DataFrame:
-    return pl.read_csv(io.BytesIO(epoch.table_bytes(epoch.bundled_snapshot(ECI))), infer_schema=False)
+    return pl.read_csv(io.BytesIO(epoch.table_bytes(ECI.bundled.read_bytes())), infer_schema=False)
 
 
 def _zip(frame: pl.DataFrame) -> bytes:
@@ -50,7 +51,7 @@ def _sql(home, query: str, *options: str) -> list[dict]:
 
 
 def test_every_row_is_kept_and_accounted_for(store, table):
-    result = epoch.ingest_location(store, table=ECI)
+    result = run_table(store, "epoch-eci")
     assert result.read == len(table) == 513
     assert result.appended == 513 and result.duplicate == 0 and result.quarantined == 0
     refresh(store)
@@ -71,7 +72,7 @@ def test_every_row_is_kept_and_accounted_for(store, table):
                          "organization_ids": ["openai"], "open_weights": False, "access": "api",
                          "confidence": "Speculative"}  # fmt: skip
     # The same table again adds nothing.
-    again = epoch.ingest_location(store, table=ECI)
+    again = run_table(store, "epoch-eci")
     assert (again.appended, again.duplicate) == (0, 513)
 
 
@@ -79,7 +80,7 @@ def test_an_unreadable_cell_is_quarantined_with_its_reason(store, table, tmp_pat
     bad = table.head(3).with_columns(pl.Series("ECI Score", ["about 150", "140.5", None]))
     path = tmp_path / "eci.csv"
     path.write_text(bad.write_csv())
-    result = epoch.ingest_location(store, str(path), table=ECI)
+    result = run_table(store, "epoch-eci", str(path))
     assert (result.read, result.appended, result.quarantined) == (3, 2, 1)
     with store.reader() as con:
         ((ref, reason),) = con.execute("select record_ref, reason from events.quarantine").fetchall()
@@ -88,8 +89,8 @@ def test_an_unreadable_cell_is_quarantined_with_its_reason(store, table, tmp_pat
 
 def test_versions_link_to_their_model_through_the_shared_identity(store):
     store.append(curated_records(), source=CURATED)
-    epoch.ingest_location(store)
-    epoch.ingest_location(store, table=ECI)
+    run_table(store)
+    run_table(store, "epoch-eci")
     # A version whose name is a known model's but whose developer is not that model's.
     store.append([RawRecord("impostor", {
         "event_type": "capability.scored", "occurred_at": "2026-03-01", "source": "test", "source_ref": "impostor",
@@ -127,7 +128,7 @@ def test_versions_link_to_their_model_through_the_shared_identity(store):
 
 
 def test_a_refit_served_over_http_becomes_corrections_and_the_past_stays_readable(store, table, http_server):
-    epoch.ingest_location(store, table=ECI)
+    run_table(store, "epoch-eci")
     refresh_and_publish(store)
     before_refit = dt.datetime.now(dt.UTC)
     time.sleep(0.01)
@@ -184,7 +185,7 @@ def test_a_refit_served_over_http_becomes_corrections_and_the_past_stays_readabl
     # Re-ingesting the older (bundled) snapshot after the newer one changes nothing.
     with store.reader() as con:
         log_before = con.execute("select count(*), max(position) from events.log").fetchall()
-    stale = epoch.ingest_location(store, table=ECI)
+    stale = run_table(store, "epoch-eci")
     assert stale.appended == 0
     with store.reader() as con:
         assert con.execute("select count(*), max(position) from events.log").fetchall() == log_before

@@ -88,7 +88,7 @@ def test_a_trickling_body_is_stopped_by_the_overall_deadline(http_server):
 def _epoch_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(epoch.ZIP_MEMBER, epoch.table_bytes(epoch.bundled_snapshot()))
+        archive.writestr(epoch.ZIP_MEMBER, epoch.table_bytes(epoch.BUNDLED_SNAPSHOT.read_bytes()))
     return buffer.getvalue()
 
 

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from pipelines.sources import epoch, epoch_eci
 from pipelines.sources.curated import SOURCE_NAME as CURATED
 from pipelines.sources.curated import curated_records
+from tests.fixtures.sources.helpers import run_table
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh_and_publish
 from warehouse.projections.refresh import MART_TABLES
@@ -17,8 +17,8 @@ from warehouse.publishing.timetravel import open_snapshot
 def con(tmp_path_factory):
     store = EventStore(WarehouseHome.resolve(tmp_path_factory.mktemp("bundled") / "warehouse").ensure(), lock_timeout_s=30)
     store.append(curated_records(), source=CURATED)
-    epoch.ingest_location(store)
-    epoch.ingest_location(store, table=epoch_eci.CAPABILITIES)
+    run_table(store)
+    run_table(store, "epoch-eci")
     refresh_and_publish(store)
     with open_snapshot(store.home) as connection:
         yield connection

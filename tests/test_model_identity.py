@@ -14,6 +14,7 @@ import pytest
 from pipelines.sources import epoch
 from pipelines.sources.curated import SOURCE_NAME as CURATED
 from pipelines.sources.curated import curated_records
+from tests.fixtures.sources.helpers import run_table
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh_and_publish
 from warehouse.publishing.timetravel import open_snapshot
@@ -23,7 +24,7 @@ from warehouse.publishing.timetravel import open_snapshot
 def con(tmp_path_factory):
     store = EventStore(WarehouseHome.resolve(tmp_path_factory.mktemp("identity") / "warehouse").ensure(), lock_timeout_s=30)
     store.append(curated_records(), source=CURATED)
-    epoch.ingest_location(store)
+    run_table(store)
     refresh_and_publish(store)
     with open_snapshot(store.home) as connection:
         yield connection
@@ -237,7 +238,7 @@ def _epoch_rows():
 def test_launches_per_year_and_country_equal_a_recount_of_epochs_csv(tmp_path):
     # A warehouse of Epoch's table alone: every model is one only Epoch reports.
     store = EventStore(WarehouseHome.resolve(tmp_path / "warehouse").ensure(), lock_timeout_s=30)
-    epoch.ingest_location(store)
+    run_table(store)
     refresh_and_publish(store)
     recount = collections.Counter()
     for row in _epoch_rows():

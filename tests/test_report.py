@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.commands import report as report_command
 from pipelines.commands.report import TABLES
-from pipelines.sources import epoch, epoch_eci
 from pipelines.sources.curated import SOURCE_NAME as CURATED
 from pipelines.sources.curated import curated_records
+from tests.fixtures.sources.helpers import run_table
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh_and_publish
 from warehouse.publishing import charts
@@ -29,8 +29,8 @@ def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     store = EventStore(WarehouseHome.resolve(root / "warehouse").ensure(), lock_timeout_s=30)
     store.append(curated_records(), source=CURATED)
-    epoch.ingest_location(store)
-    epoch.ingest_location(store, table=epoch_eci.CAPABILITIES)
+    run_table(store)
+    run_table(store, "epoch-eci")
     refresh_and_publish(store)
     out = root / "report.html"
     result = runner.invoke(app, ["report", str(out), "--home", str(store.home.root)], catch_exceptions=False)

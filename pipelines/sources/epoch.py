@@ -2,10 +2,14 @@
 
 The "Notable AI Models" table (this module, source `epoch-ai`) gives model.launched
 events; the Capabilities Index (pipelines/sources/epoch_eci.py, source `epoch-eci`)
-gives capability.scored events. Everything else is shared: one path for every way a
-table arrives (the snapshot bundled with airace, Epoch's live zip fetched with a
-conditional GET, or a file an analyst downloaded: .csv, .csv.gz or .zip), the size and
-zip-bomb limits, and the reconciliation of each snapshot with the log.
+gives capability.scored events. Both are registry sources of the kind `epoch_csv`
+(`EpochTableKind`, below), run by the one runner (pipelines/sources/runner.py) like
+every source: the snapshot bundled with airace offline, Epoch's live zip with a
+conditional GET (landed raw), or a file or URL named on the command line
+(`airace ingest --source epoch-eci PATH_OR_URL`); .csv, .csv.gz or .zip, told apart
+by content. What is particular to them is here: the size and zip-bomb limits, and
+the mapping of each row; each payload is the whole table, reconciled with the log
+as a snapshot (changed rows become corrections, vanished ones retractions).
 
 What the table is like (see warehouse/bundled/EPOCH_README.md): quoted newlines,
 comma-separated Organization and Country lists that need not pair up, empty
@@ -28,6 +32,8 @@ from typing import Any
 import polars as pl
 
 import warehouse
+from pipelines.sources.kind import Location, Parsed, SourceError, SourceKind, register_kind
+from pipelines.sources.registry import EpochSource
 from warehouse.log.store import RawRecord
 
 SOURCE_NAME = "epoch-ai"
@@ -87,7 +93,7 @@ ACCESS = {
 }
 
 
-class SnapshotError(ValueError):
+class SnapshotError(SourceError):
     """The input is not a readable Epoch table; nothing is ingested from it."""
 
 
@@ -96,12 +102,14 @@ class EpochTable:
     """One Epoch table and its mapping to events."""
 
     source_name: str
+    asset_name: str  # its Dagster asset
     zip_member: str  # its member in Epoch's live zip
     bundled: Path  # the offline default, gzip
     required_columns: tuple[str, ...]
     label_column: str  # the column that names a row in record references
     # One row (and the day the snapshot was seen, for rows that carry no date) -> one record.
     to_record: Callable[[dict[str, Any], dt.date], dict[str, Any]]
+    description: str  # its asset's, in the Dagster UI
     # The payload field holding a row's own date when the envelope's occurred_at can be
     # a stand-in (the day seen) for rows without one: reconciling keeps the logged day.
     undated_field: str | None = None
@@ -241,11 +249,15 @@ def row_to_record(row: dict[str, Any]) -> dict[str, Any]:
 
 MODELS = EpochTable(
     source_name=SOURCE_NAME,
+    asset_name="epoch_models",
     zip_member=ZIP_MEMBER,
     bundled=BUNDLED_SNAPSHOT,
     required_columns=REQUIRED_COLUMNS,
     label_column="Model",
     to_record=lambda row, _seen_on: row_to_record(row),
+    description="Epoch AI's Notable AI Models table (CC BY 4.0, https://epoch.ai/data/ai-models) as "
+    "model.launched events. Each snapshot is reconciled with the log: new rows are launches, changed rows "
+    "corrections, vanished rows retractions; a snapshot seen before adds nothing.",
 )
 
 
@@ -256,52 +268,64 @@ def epoch_tables() -> dict[str, EpochTable]:
     return {table.source_name: table for table in (MODELS, epoch_eci.CAPABILITIES)}
 
 
-def snapshot_records(data: bytes, table: EpochTable | None = None, *, seen_on: dt.date | None = None) -> Iterator[RawRecord]:
-    """Every row of a snapshot as a raw record, referenced by its row number and label."""
-    table = table or MODELS
-    seen_on = seen_on or dt.datetime.now(dt.UTC).date()
-    rows = read_table(table_bytes(data, zip_member=table.zip_member), table)
+def snapshot_records(csv_bytes: bytes, table: EpochTable, *, seen_on: dt.date) -> Iterator[RawRecord]:
+    """Every row of a table's CSV as a raw record, referenced by its row number and label."""
+    rows = read_table(csv_bytes, table)
     for number, row in enumerate(rows, start=2):
         yield RawRecord(f"{table.zip_member} row {number} ({row.get(table.label_column)!r})", table.to_record(row, seen_on))
 
 
-def bundled_snapshot(table: EpochTable | None = None) -> bytes:
-    return (table or MODELS).bundled.read_bytes()
+def _seen_on(table: EpochTable, content: bytes) -> dt.date:
+    """The day a snapshot was seen, the stand-in date of its undated rows: today, unless the
+    payload is the bundled snapshot itself (offline, or that file named on the command line),
+    which was seen on the day Epoch published it."""
+    bundled = table.bundled
+    if (table.bundled_published is not None and bundled.is_file() and len(content) == bundled.stat().st_size
+            and content == bundled.read_bytes()):
+        return table.bundled_published
+    return dt.datetime.now(dt.UTC).date()
 
 
-def ingest_snapshot(store, data: bytes, *, run_id: str | None = None, table: EpochTable | None = None,
-                    seen_on: dt.date | None = None):
-    """Reconcile one snapshot (CSV, gzip or zip bytes) with the log and append the difference."""
-    table = table or MODELS
-    csv_bytes = table_bytes(data, zip_member=table.zip_member)
-    return store.append_snapshot(
-        snapshot_records(csv_bytes, table, seen_on=seen_on),
-        source=table.source_name,
-        input_sha256=hashlib.sha256(csv_bytes).hexdigest(),
-        run_id=run_id,
-        undated_field=table.undated_field,
-    )
+@register_kind
+class EpochTableKind(SourceKind):
+    """An Epoch table as a full snapshot; which table is the entry's name (see `epoch_tables`)."""
 
+    name = "epoch_csv"
+    entry = EpochSource
+    snapshot = True
+    formats = frozenset({"csv"})
 
-def ingest_location(store, location: str | None = None, *, run_id: str | None = None, policy=None,
-                    table: EpochTable | None = None):
-    """Ingest the bundled snapshot (no location), a local file, or a URL (conditional GET).
+    def table(self, entry: EpochSource) -> EpochTable:
+        tables = epoch_tables()
+        if entry.name not in tables:
+            raise SourceError(f"source {entry.name!r}: kind epoch_csv reads the Epoch tables {', '.join(tables)} only")
+        return tables[entry.name]
 
-    Returns the IngestResult, or None when the URL answered 304 (nothing new).
-    """
-    from pipelines.sources.http import FetchPolicy, fetch_and_land
+    def asset_key(self, entry: EpochSource) -> list[str]:
+        return [self.table(entry).asset_name]
 
-    table = table or MODELS
-    if not location:
-        return ingest_snapshot(store, bundled_snapshot(table), run_id=run_id, table=table,
-                               seen_on=table.bundled_published)
-    if location.startswith(("http://", "https://")):
-        landed = fetch_and_land(store, table.source_name, location, policy=policy or FetchPolicy())
-        if landed.content is None:
-            return None
-        return ingest_snapshot(store, landed.content, run_id=run_id, table=table)
-    path = Path(location).expanduser()
-    if not path.is_file():
-        raise SnapshotError(f"{location}: no such file")
-    seen_on = table.bundled_published if path.resolve() == table.bundled.resolve() else None
-    return ingest_snapshot(store, path.read_bytes(), run_id=run_id, table=table, seen_on=seen_on)
+    def locations(self, entry: EpochSource) -> list[Location]:
+        # The first URL only: each is the whole table, and a snapshot is one table.
+        url, offline = entry.urls[0], entry.offline_path()
+        return [Location(ref=url, url=url, offline=(offline,) if offline else ())]
+
+    def given_location(self, entry: EpochSource, text: str) -> Location:
+        if text.startswith(("http://", "https://")):
+            return Location(ref=text, url=text)
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise SnapshotError(f"{text}: no such file")
+        return Location(ref=text, offline=(path,))
+
+    def parse(self, entry: EpochSource, location: Location, content: bytes, page: int) -> Parsed:
+        table = self.table(entry)
+        csv_bytes = table_bytes(content, zip_member=table.zip_member)
+        records = tuple(snapshot_records(csv_bytes, table, seen_on=_seen_on(table, content)))
+        # The CSV's digest, not the payload's: the same table zipped or gzipped is the same snapshot.
+        return Parsed(records=records, digest=hashlib.sha256(csv_bytes).hexdigest())
+
+    def undated_field(self, entry: EpochSource) -> str | None:
+        return self.table(entry).undated_field
+
+    def describe(self, entry: EpochSource) -> str:
+        return f"{self.table(entry).description} Registry source {entry.name!r} (kind {self.name})."

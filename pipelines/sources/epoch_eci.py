@@ -3,8 +3,9 @@
 ECI puts models on one general-capability scale stitched from dozens of benchmarks
 (https://epoch.ai/benchmarks/eci). A row is a model *version* ("gpt-5-2025-08-07_high":
 one reasoning effort, API date stamp or host of a model); several versions share a
-"Model name". The table arrives like the models table (pipelines/sources/epoch.py,
-which does the reading, the limits and the reconciliation): bundled
+"Model name". The table arrives like the models table (pipelines/sources/epoch.py:
+the kind epoch_csv, run by the one runner; the reading, the limits and the
+reconciliation are shared): bundled
 (warehouse/bundled/epoch_capabilities_index.csv.gz), live in Epoch's benchmark zip
 (https://epoch.ai/data/benchmark_data.zip, member epoch_capabilities_index.csv), or a file.
 
@@ -86,11 +87,15 @@ def row_to_record(row: dict[str, Any], seen_on: dt.date) -> dict[str, Any]:
 
 CAPABILITIES = EpochTable(
     source_name=SOURCE_NAME,
+    asset_name="epoch_capabilities",
     zip_member=ZIP_MEMBER,
     bundled=BUNDLED_SNAPSHOT,
     required_columns=REQUIRED_COLUMNS,
     label_column="Model version",
     to_record=row_to_record,
+    description="Epoch AI's Capabilities Index (ECI, CC BY 4.0, https://epoch.ai/benchmarks/eci) as "
+    "capability.scored events, one per model version. A re-fit of the index becomes one correction per "
+    "changed version, a new version a new event, a vanished one a retraction.",
     undated_field="release_date",
     bundled_published=BUNDLED_PUBLISHED,
 )

@@ -23,6 +23,14 @@ is being taken is left for later, and one that changes after it was read goes to
 
 Only regular files directly in the inbox are taken: symbolic links, hard-linked
 files, folders and anything outside the inbox are refused, never read.
+
+Why the inbox is not a SourceKind (pipelines/sources/kind.py) run by the source runner:
+it fetches nothing and lands nothing (the file itself is kept, in done/ or failed/),
+and each file is its own batch, its own ingest run and its own outcome, taken only
+once complete; the runner's unit is one source's locations in one batch. So the
+inbox is a front door: it decides which file is ready and safe to read, then hands
+the copy to the append path every file goes through (`EventStore.append_file`, as
+`airace ingest FILE`), and moves the file by the result.
 """
 
 from __future__ import annotations

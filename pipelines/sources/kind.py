@@ -11,11 +11,24 @@ A kind of source says only what is particular to it:
   * `snapshot`: True when one run's records are the source's whole current state
     (reconciled: changed records become corrections, vanished ones retractions).
 
+What a snapshot of an upstream table (Epoch AI's, pipelines/sources/epoch.py) needs
+besides, each optional with a default every other kind keeps:
+  * `Parsed.digest`: what identifies a payload's content when it is not the payload's
+    own bytes (the table's CSV, whether it came zipped, gzipped or plain), so the same
+    table seen again is recognised and reconciles to nothing;
+  * `undated_field(entry)`: the payload field holding a row's own date, for rows that
+    carry a stand-in occurred_at (passed to `EventStore.append_snapshot`);
+  * `given_location(entry, text)`: a location named on the command line
+    (`airace ingest --source NAME PATH_OR_URL`); by default a source reads only the
+    locations of its registry entry.
+
 Everything else — fetching with the registry's limits, landing raw, appending,
 reporting, the Dagster asset and its schedule — is done once, by
 pipelines/sources/runner.py and pipelines/defs/sources/factory.py.
 A new kind is one module with a `SourceKind` subclass passed to `register_kind`,
-plus its entry in sources.toml (see README, "A new source").
+plus its entry in sources.toml (see README, "A new source"). Every registry kind
+is one, except the inbox: files dropped in a folder, each its own batch of the
+append path (pipelines/sources/inbox.py says why it is a front door, not a kind).
 """
 
 from __future__ import annotations
@@ -35,6 +48,10 @@ class SourceError(ValueError):
     """A payload is not what the source serves; the message says why (the runner adds where)."""
 
 
+class OwnLocationsOnly(SourceError):
+    """A location was named for a source that reads only its registry entry's."""
+
+
 @dataclass(frozen=True)
 class Location:
     """One place a source reads: `url` when live, `offline` (bundled pages, in order) otherwise.
@@ -52,6 +69,8 @@ class Parsed:
 
     records: tuple[RawRecord, ...] = ()
     documents: tuple[RawDocument, ...] = ()
+    # The SHA-256 naming the payload's content for a snapshot (None: the payload's own bytes').
+    digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +132,14 @@ class SourceKind(ABC):
     def paginator(self, entry: Any) -> Paginator:
         return SinglePage()
 
+    def undated_field(self, entry: Any) -> str | None:
+        """For a snapshot kind: the payload field a row's own date is in, when a row may have none."""
+        return None
+
+    def given_location(self, entry: Any, text: str) -> Location:
+        """A location named on the command line instead of the registry's (SourceError: refused)."""
+        raise OwnLocationsOnly(f"source {entry.name!r} reads the locations its registry entry names; give no inputs")
+
     def asset_key(self, entry: Any) -> list[str]:
         """The source's Dagster asset key path: its registry name, plain (`lab-feeds` -> `lab_feeds`)."""
         return [registry.asset_name(entry.name)]
@@ -146,7 +173,8 @@ def _load_builtin_kinds() -> None:
 
 
 def kind_of(entry: registry.SourceEntry) -> SourceKind | None:
-    """The runner-backed kind of a registry entry; None for a kind with its own asset (epoch_csv, inbox)."""
+    """The runner-backed kind of a registry entry; None for the inbox (a front door of its own,
+    pipelines/sources/inbox.py: each dropped file is one batch of the one append path)."""
     _load_builtin_kinds()
     return KINDS.get(entry.kind)
 

@@ -151,7 +151,7 @@ class CuratedSource(_Source):
 SourceEntry = _Source
 Source = SourceEntry
 # kind -> its entry model. Kinds built on the runner add theirs with
-# pipelines.sources.kind.register_kind; epoch_csv and inbox keep their own assets.
+# pipelines.sources.kind.register_kind; the inbox (not a runner kind) has its own front door.
 ENTRY_MODELS: dict[str, type[_Source]] = {
     "epoch_csv": EpochSource, "feed": FeedSource, "hf_hub": HubSource, "inbox": InboxSource, "curated": CuratedSource,
 }

@@ -7,18 +7,21 @@ read its bundled pages. Each payload is parsed by the kind; its documents land i
 raw.documents, its records are appended through the warehouse's one append path
 (`EventStore.append`), or reconciled as the source's full snapshot
 (`EventStore.append_snapshot`) for a snapshot kind. The result is a SourceReport.
+The locations are the kind's own (from its registry entry), or those a caller names
+(`airace ingest --source NAME PATH_OR_URL`, through `SourceKind.given_location`).
 
 A location that fails is an `error` outcome and does not stop the others; pages
 it delivered before failing are kept (each is a true statement of what it showed).
 A snapshot kind is reconciled only when every location delivered: a partial
-snapshot would retract everything the missing part holds.
+snapshot would retract everything the missing part holds; one that looks truncated
+is refused by the reconciliation (warehouse.reconcile.ReconcileError, raised).
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from pipelines.sources.http import FetchError, FetchPolicy, fetch_and_land
 from pipelines.sources.kind import Location, Page, Parsed, SourceError, SourceKind, kind_of
@@ -46,7 +49,8 @@ class _Collected:
             with store.writer(purpose=f"documents {entry.name}") as con:
                 self.documents_new += land_documents(con, parsed.documents, fetch_sha256=fetch_sha)
         self.records.extend(parsed.records)
-        self.payload_digests.append(hashlib.sha256(content).digest())
+        digest = bytes.fromhex(parsed.digest) if parsed.digest else hashlib.sha256(content).digest()
+        self.payload_digests.append(digest)
 
     def input_sha256(self) -> str:
         """One payload: its own SHA-256 (as the file's); several: the hash of their hashes, in order."""
@@ -107,14 +111,16 @@ def run_source(
     run_id: str | None = None,
     policy: FetchPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    locations: Sequence[Location] | None = None,
 ) -> SourceReport:
-    """Fetch (or read offline), land, parse, append and report one registry source."""
+    """Fetch (or read offline), land, parse, append and report one registry source:
+    its own locations, or `locations` when given."""
     kind = kind_of(entry)
     if kind is None:
-        raise ValueError(f"source {entry.name!r}: kind {entry.kind!r} has its own asset, not the runner")
+        raise ValueError(f"source {entry.name!r}: kind {entry.kind!r} is not run by the runner")
     mode = choose_mode(live)
     got = _Collected()
-    for location in kind.locations(entry):
+    for location in kind.locations(entry) if locations is None else locations:
         # A location with no URL (a bundled file such as the curated events) is read from disk in either mode.
         if mode == "live" and location.url is not None:
             _fetch_live(store, kind, entry, location, got, policy or entry.fetch.policy(), sleep)
@@ -128,7 +134,7 @@ def run_source(
     if delivered:
         if kind.snapshot:
             result = store.append_snapshot(got.records, source=entry.name, input_sha256=got.input_sha256(),
-                                           run_id=run_id)
+                                           run_id=run_id, undated_field=kind.undated_field(entry))
         else:
             result = store.append(got.records, source=entry.name, run_id=run_id)
         report.update(read=result.read, appended=result.appended, duplicate=result.duplicate,

@@ -2,9 +2,8 @@
 (pipelines/sources/sources.toml + the user's override) and the source kinds
 (pipelines/sources/kind.py). Every registry source of a runner-backed kind is one asset
 whose body is `run_source`; every HTTP source with a `schedule` gets a daily schedule
-of the `http_sources` job. The Epoch tables and the inbox keep their own assets
-(pipelines/defs/epoch, pipelines/defs/inbox); their keys are named here too, so
-this is the one place a source's asset key comes from."""
+of the `http_sources` job. The inbox is not a runner kind (a sensor hands each dropped
+file to the one append path): its asset, job and sensor are in pipelines/defs/inbox."""
 
 
 import datetime as dt
@@ -14,8 +13,8 @@ import dagster as dg
 from pydantic import Field
 
 from pipelines.defs.resources import WRITER_POOL, WarehouseResource
-from pipelines.sources.kind import kind_of
-from pipelines.sources.registry import HTTP_KINDS, Registry, SourceEntry, SourceReport, asset_name, load_registry
+from pipelines.sources.kind import SourceError, kind_of
+from pipelines.sources.registry import Registry, SourceEntry, SourceReport, asset_name, load_registry
 from pipelines.sources.runner import run_source
 
 HTTP_JOB_NAME = "http_sources"
@@ -29,18 +28,16 @@ def schedule_default_status() -> dg.DefaultScheduleStatus:
     on = os.environ.get(SCHEDULES_ENV, "").strip().lower() in {"1", "on", "true", "yes"}
     return dg.DefaultScheduleStatus.RUNNING if on else dg.DefaultScheduleStatus.STOPPED
 
-# The Epoch tables' assets (kind epoch_csv, its own asset with a `location` config).
-EPOCH_ASSET_KEYS: dict[str, dg.AssetKey] = {
-    "epoch-ai": dg.AssetKey("epoch_models"),
-    "epoch-eci": dg.AssetKey("epoch_capabilities"),
-}
-
-
 class LiveConfig(dg.Config):
     live: bool = Field(
         default=False,
         description="False (the default, what `airace run` uses): the source's bundled offline data, "
         "no network. True (what the daily schedule sends): fetch the registry's URLs, unless AIRACE_OFFLINE=1.",
+    )
+    location: str = Field(
+        default="",
+        description="Empty: the registry's locations. A URL (fetched with a conditional GET when `live`) or a "
+        "path, for a source that reads one named by hand (the Epoch tables: a .zip, .csv or .csv.gz of the table).",
     )
 
 
@@ -101,7 +98,14 @@ def run_registry_source(context: dg.AssetExecutionContext, config: LiveConfig, w
     current = load_registry(store.home).get(name)
     if not current.enabled:
         return disabled_result(name)
-    report = run_source(store, current, live=config.live, run_id=f"{context.run.run_id}:{name}")
+    locations = None
+    if config.location:
+        kind = kind_of(current)
+        try:
+            locations = [kind.given_location(current, config.location)] if kind is not None else None
+        except SourceError as exc:
+            raise dg.Failure(description=f"{name}: {exc}") from None
+    report = run_source(store, current, live=config.live, run_id=f"{context.run.run_id}:{name}", locations=locations)
     return source_result(context, report)
 
 
@@ -127,21 +131,15 @@ def source_asset(entry: SourceEntry) -> dg.AssetsDefinition:
 
 
 def source_key(entry: SourceEntry) -> dg.AssetKey | None:
-    """A registry source's asset key; None for a source with no asset of its own (the inbox's is fixed)."""
+    """A registry source's asset key; None for the inbox (its asset is pipelines/defs/inbox's)."""
     kind = kind_of(entry)
-    if kind is not None:
-        return dg.AssetKey(kind.asset_key(entry))
-    return EPOCH_ASSET_KEYS.get(entry.name) if entry.kind == "epoch_csv" else None
-
-
-def is_http(entry: SourceEntry) -> bool:
-    kind = kind_of(entry)
-    return kind.transport == "http" if kind is not None else entry.kind in HTTP_KINDS
+    return dg.AssetKey(kind.asset_key(entry)) if kind is not None else None
 
 
 def http_source_keys(registry: Registry) -> dict[str, dg.AssetKey]:
     """Registry source name -> its asset, for every HTTP source of the registry."""
-    return {s.name: key for s in registry.sources if is_http(s) and (key := source_key(s)) is not None}
+    return {s.name: dg.AssetKey(kind.asset_key(s)) for s in registry.sources
+            if (kind := kind_of(s)) is not None and kind.transport == "http"}
 
 
 def source_assets(registry: Registry) -> list[dg.AssetsDefinition]:
