@@ -1,5 +1,6 @@
 """Epoch AI's notable-models table: the mapping, reconciliation of new snapshots, the live zip."""
 
+import hashlib
 import io
 import zipfile
 
@@ -156,3 +157,24 @@ def test_unreadable_inputs_are_refused_clearly(store, tmp_path, http_server):
     with pytest.raises(epoch.SnapshotError, match="no such file"):
         run_table(store, "epoch-ai", str(tmp_path / "absent.csv"))
     assert store.verify().events == 0
+
+
+def test_the_same_table_zipped_is_the_same_snapshot_as_the_bundled_gzip(store, http_server):
+    """A snapshot is named by its table's CSV, not by what wrapped it: Epoch's live zip holding the
+    bundled table is recognised as the snapshot already reconciled, and lands raw as fetched."""
+    bundled = run_table(store)
+    csv = epoch.table_bytes(epoch.BUNDLED_SNAPSHOT.read_bytes())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("notable_ai_models.csv", csv)
+    url = http_server.serve("/data/ai_models.zip", Reply(200, buffer.getvalue()))
+    zipped = run_table(store, "epoch-ai", url, policy=FAST)
+    assert (zipped.read, zipped.appended, zipped.duplicate) == (952, 0, 952)
+    with store.reader() as con:
+        digests = con.execute(
+            "select run_id, input_sha256 from events.ingest_runs where source = 'epoch-ai' order by started_at"
+        ).fetchall()
+        landed = con.execute("select count(*) from raw.fetches where source = 'epoch-ai'").fetchall()
+    assert [run for run, _ in digests] == [bundled.ingest_run_id, zipped.ingest_run_id]
+    assert digests[0][1] == digests[1][1] == hashlib.sha256(csv).hexdigest()
+    assert landed == [(1,)]

@@ -195,3 +195,20 @@ def test_a_refit_served_over_http_becomes_corrections_and_the_past_stays_readabl
 def _day(frame: pl.DataFrame, version: str) -> str | None:
     return frame.filter(pl.col("Model version") == version)["Release date"][0]
 
+
+
+def test_the_asset_takes_a_file_named_in_its_run_config(store, table, tmp_path):
+    """The asset's `location` config (as `airace ingest --source epoch-eci PATH`): a file named
+    by hand goes through the same runner; a path that is not there fails the step, saying so."""
+    from pipelines.defs.sources.factory import source_asset
+    from pipelines.sources.registry import graph_registry
+    from tests.fixtures.sources.helpers import materialize, step_failed
+
+    asset = source_asset(graph_registry().get("epoch-eci"))
+    path = tmp_path / "eci.csv"
+    path.write_text(table.head(5).write_csv())
+    named = materialize([asset], store.home, run_config={"ops": {"epoch_capabilities": {"config": {"location": str(path)}}}})
+    metadata = {k: v.value for k, v in named.asset_materializations_for_node("epoch_capabilities")[0].metadata.items()}
+    assert (metadata["http_status"], metadata["records_read"], metadata["appended"]) == ("offline", 5, 5)
+    absent = materialize([asset], store.home, run_config={"ops": {"epoch_capabilities": {"config": {"location": str(tmp_path / "gone.csv")}}}})
+    assert "gone.csv: no such file" in step_failed(absent, "epoch_capabilities")
