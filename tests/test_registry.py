@@ -1,8 +1,8 @@
 import pytest
 
+from pipelines.sources.kind import kind_of
 from pipelines.sources.registry import (
     BUNDLED_REGISTRY,
-    HTTP_KINDS,
     RegistryError,
     load_registry,
     merge,
@@ -23,8 +23,10 @@ def test_the_bundled_registry_names_every_kind_with_offline_data_that_exists(hom
     assert len(offline_feeds) >= 3
     hub = registry.get("hf-hub")
     assert hub.authors["zai-org"] == hub.authors["THUDM"] == "Zhipu AI" and hub.offline_default is None
-    assert all(s.schedule for s in registry.sources if s.kind in HTTP_KINDS)
-    assert ["lab_feeds"] in source_asset_keys()
+    http = [s.name for s in registry.sources if (kind := kind_of(s)) is not None and kind.transport == "http"]
+    assert http == ["epoch-ai", "epoch-eci", "lab-feeds", "news-feeds", "hf-hub"]
+    assert all(registry.get(name).schedule for name in http)
+    assert ["lab_feeds"] in source_asset_keys() and ["epoch_models"] in source_asset_keys()
 
 
 def test_an_override_merges_over_the_bundled_registry(home, tmp_path, monkeypatch):

@@ -31,8 +31,6 @@ BUNDLED_DIR = Path(warehouse.__file__).resolve().parent / "bundled"
 OVERRIDE_ENV = "AIRACE_SOURCES"
 OFFLINE_ENV = "AIRACE_OFFLINE"
 
-SourceKind = Literal["epoch_csv", "feed", "hf_hub", "inbox", "curated"]
-HTTP_KINDS: frozenset[str] = frozenset({"epoch_csv", "feed", "hf_hub"})
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://\S+$")]
 _CRON_FIELD = r"(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*"
@@ -265,7 +263,8 @@ def graph_registry() -> Registry:
 
 
 def source_asset_keys() -> list[list[str]]:
-    """Asset key paths of the runner-backed sources (one asset per registry entry; the kind names it)."""
+    """Asset key paths of the runner-backed sources, every source but the inbox (one asset per
+    registry entry; the kind names it)."""
     from pipelines.sources.kind import kind_of
 
     return [kind.asset_key(s) for s in graph_registry().sources if (kind := kind_of(s)) is not None]

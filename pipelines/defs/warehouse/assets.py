@@ -15,10 +15,8 @@ from warehouse.publishing.snapshot import publish_snapshot
 
 # Every source asset appends to the log; the log asset waits for all of them.
 SOURCE_ASSETS = [
-    dg.AssetKey("epoch_models"),
-    dg.AssetKey("epoch_capabilities"),
     dg.AssetKey("inbox_files"),
-    # One asset per runner-backed registry source (curated, feeds, hub; pipelines/sources/kind.py).
+    # One asset per runner-backed registry source (curated, Epoch's tables, feeds, hub; pipelines/sources/kind.py).
     *(dg.AssetKey(path) for path in source_asset_keys()),
 ]
 EVENT_LOG = dg.AssetKey(["events", "log"])
