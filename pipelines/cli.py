@@ -135,8 +135,12 @@ def _ingest_with_source(store: EventStore, source: str, inputs: list[str]) -> tu
             if outcome.status == "error":
                 errors.print(f"[red]error:[/red] {source}: {outcome.error}; nothing from {outcome.location} was appended")
             elif outcome.status == "skipped":
-                console.print(f"{outcome.location}: skipped (AIRACE_OFFLINE=1 forbids fetching it, and it has no "
-                              "offline copy)")
+                # An input named by hand that cannot be read is an error; a registry location, a note.
+                (errors if given else console).print(
+                    f"{outcome.location}: skipped: AIRACE_OFFLINE=1 forbids fetching it and it has no offline copy"
+                    + (f"; nothing from {given} was appended" if given else ""))
+                if given:
+                    exit_code = EXIT_UNREADABLE
             elif outcome.status == "304":
                 console.print(f"{outcome.location}: 304, unchanged since the last fetch; nothing to ingest")
             else:

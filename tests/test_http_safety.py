@@ -152,3 +152,12 @@ def test_the_cli_obeys_the_sources_fetch_limits(home, http_server, tmp_path, mon
     failing = _cli(home, down)
     assert failing.exit_code == 2 and "gave up after 1 attempts" in failing.output
     assert len(http_server.hits("/down.zip")) == 1
+
+
+def test_the_cli_fetches_no_url_under_airace_offline(home, http_server, monkeypatch):
+    """AIRACE_OFFLINE=1 forbids every live fetch, a URL named on the command line too: exit 2, saying so."""
+    monkeypatch.setenv("AIRACE_OFFLINE", "1")
+    url = http_server.serve("/ai_models.zip", Reply(200, _epoch_zip()))
+    result = _cli(home, url)
+    assert result.exit_code == 2 and "AIRACE_OFFLINE=1 forbids fetching it" in result.output
+    assert http_server.requests == []
