@@ -18,9 +18,9 @@ besides, each optional with a default every other kind keeps:
     table seen again is recognised and reconciles to nothing;
   * `undated_field(entry)`: the payload field holding a row's own date, for rows that
     carry a stand-in occurred_at (passed to `EventStore.append_snapshot`);
-  * `given_location(entry, text)`: a location named on the command line
-    (`airace ingest --source NAME PATH_OR_URL`); by default a source reads only the
-    locations of its registry entry.
+  * `given_location(entry, text)`: a location named by hand, a file or URL
+    (`airace ingest --source NAME PATH_OR_URL`, or the asset's `location` config);
+    by default a source reads only the locations of its registry entry.
 
 Everything else — fetching with the registry's limits, landing raw, appending,
 reporting, the Dagster asset and its schedule — is done once, by
