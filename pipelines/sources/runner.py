@@ -14,7 +14,7 @@ A location that fails is an `error` outcome and does not stop the others; pages
 it delivered before failing are kept (each is a true statement of what it showed).
 A snapshot kind is reconciled only when every location delivered: a partial
 snapshot would retract everything the missing part holds; one that looks truncated
-is refused by the reconciliation (warehouse.reconcile.ReconcileError, raised).
+is refused by the reconciliation (warehouse.log.reconcile.ReconcileError, raised).
 """
 
 from __future__ import annotations
