@@ -81,6 +81,9 @@ def test_live_feeds_land_documents_and_events_and_a_304_reingests_nothing(store,
     events = query(store.home, "select event_type, payload ->> '$.model', occurred_at::varchar from events.log order by 3")
     assert events == [("product.released", None, "2025-05-22"), ("model.launched", "Gemini 3", "2025-11-18"),
                       ("model.launched", "Claude Opus 4.5", "2025-11-24")]
+    # Each says when it was fetched: after the run began, not before.
+    fetched = query(store.home, "select min(retrieved_at), max(retrieved_at), min(recorded_at) from events.log")[0]
+    assert fetched[0] is not None and fetched[1] <= fetched[2]
     docs = query(store.home, "select title, url, feed_url from raw.documents where title like 'Introducing the%'")
     assert docs == [("Introducing the Anthropic Economic Index",
                      "https://www.anthropic.com/news/the-anthropic-economic-index", rss)]
@@ -117,6 +120,8 @@ def test_offline_by_default_the_bundled_feeds_are_read_and_nothing_is_fetched(ho
     assert query(home, "select count(*) from raw.fetches") == [(0,)]
     launched = {r[0] for r in query(home, "select payload ->> '$.model' from events.log where event_type = 'model.launched'")}
     assert {"GPT-5", "Gemma 3", "Gemini 2.0"} <= launched and "GPT-4.1" not in launched
+    # A bundled copy was retrieved at some unknown time: not "now", when it was read.
+    assert query(home, "select count(*) from events.log where retrieved_at is not null") == [(0,)]
     again = materialize([asset], home)
     assert again.asset_materializations_for_node("lab_feeds")[0].metadata["appended"].value == 0
 

@@ -153,7 +153,6 @@ def item_event(item: FeedItem, *, source: str, organization: str | None) -> dict
         "source": source,
         "source_url": item.url,
         "source_ref": item.item_id[:500],
-        "retrieved_at": dt.datetime.now(dt.UTC).isoformat(),
     }
     if is_model_like(name):
         return {

@@ -105,7 +105,6 @@ def repo_record(
             "source": source,
             "source_url": f"{model_page_url.rstrip('/')}/{repo_id}",
             "source_ref": repo_id,
-            "retrieved_at": dt.datetime.now(dt.UTC).isoformat(),
             "payload": {k: v for k, v in payload.items() if v is not None},
         },
     )

@@ -19,9 +19,11 @@ is refused by the reconciliation (warehouse.log.reconcile.ReconcileError, raised
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from pipelines.sources.http import FetchError, FetchPolicy, fetch_and_land
 from pipelines.sources.kind import Location, Page, Parsed, SourceError, SourceKind, kind_of
@@ -57,6 +59,18 @@ class _Collected:
         if len(self.payload_digests) == 1:
             return self.payload_digests[0].hex()
         return hashlib.sha256(b"".join(self.payload_digests)).hexdigest()
+
+
+def stamped(parsed: Parsed, retrieved_at: dt.datetime) -> Parsed:
+    """The records of a page fetched live, each saying when it was retrieved (unless the
+    source says so itself). A page read offline is a bundled copy: when it was retrieved
+    is not known, so its records say nothing (NULL), never the time they were read."""
+    records = tuple(
+        RawRecord(r.ref, {**r.value, "retrieved_at": retrieved_at.isoformat()}, r.error)
+        if isinstance(r.value, dict) and r.value.get("retrieved_at") is None else r
+        for r in parsed.records
+    )
+    return replace(parsed, records=records)
 
 
 def _read_offline(store: EventStore, kind: SourceKind, entry: SourceEntry, location: Location, got: _Collected) -> None:
@@ -98,6 +112,9 @@ def _fetch_live(store: EventStore, kind: SourceKind, entry: SourceEntry, locatio
         except (FetchError, SourceError) as exc:
             got.outcomes.append(Outcome(location=url, status="error", bytes=size, error=_located(url, exc)))
             return
+        # (a snapshot kind's rows are the table's facts, compared run to run: no fetch time in them)
+        if not kind.snapshot:
+            parsed = stamped(parsed, dt.datetime.now(dt.UTC))
         got.take(store, entry, parsed, landed.content, landed.sha256)
         got.outcomes.append(Outcome(location=url, status="200", bytes=landed.bytes))
         next_url = paginator.next_url(Page(url=url, content=landed.content, link_next=landed.next_url))
