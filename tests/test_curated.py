@@ -1,11 +1,52 @@
 """The curated bundle: an edit to a line corrects the event a warehouse already holds."""
 
 import json
+from urllib.parse import urlparse
 
 from pipelines.sources.curated import CURATED_EVENTS, ingest_curated
 from warehouse.build import refresh
 
 ENCYCLOPEDIAS = ("wikipedia.org", "wikiwand.com", "britannica.com")
+
+# News, law-firm, consultancy and aggregator sites: a page *about* an event, never the
+# lab's, regulator's, court's or official journal's own page. A curated line cites one only
+# while it waits in AWAITING_PRIMARY, or when its text says no primary source was found
+# (a statement made to the press).
+SECONDARY_HOSTS = frozenset({
+    'aifray.com', 'asia.nikkei.com', 'authorsalliance.org', 'blog.freshfields.us', 'comparativeai.org',
+    'compliancert.com', 'convertingmarkets.com', 'ctse.aei.org', 'fisherbroyles.com', 'iacommunidad.com',
+    'j.people.com.cn', 'm.caixin.com', 'm.china.com', 'natlawreview.com', 'news.bloomberglaw.com',
+    'piedmontexedra.com', 'readwrite.com', 'savemyleads.com', 'sesec.eu', 'techcrunch.com', 'the-decoder.com',
+    'theedgemalaysia.com', 'theneuron.ai', 'thetechportal.com', 'tokenmix.ai', 'www.affaritaliani.it',
+    'www.axios.com', 'www.centerconsulting.com', 'www.china-briefing.com', 'www.compelframework.org',
+    'www.dataguidance.com', 'www.digitalmusicnews.com', 'www.globaltimes.cn', 'www.goodjourneyconsulting.com',
+    'www.heuking.de', 'www.hindustantimes.com', 'www.indiatvnews.com', 'www.japantimes.co.jp', 'www.jdsupra.com',
+    'www.mediaite.com', 'www.mexc.co', 'www.mobileappdaily.com', 'www.mofo.com', 'www.moneycontrol.com',
+    'www.nbcsandiego.com', 'www.newsdrum.in', 'www.nytimes.com', 'www.phoneworld.com.pk', 'www.pikaainews.com',
+    'www.politico.com', 'www.republicworld.com', 'www.ritews.com', 'www.sergenianlaw.com', 'www.thewirechina.com',
+    'www.turingpost.com', 'www.wsbtv.com',
+})
+
+# Lines still citing a secondary page because no primary page was found yet (the list
+# only shrinks: a line given its primary source must leave it, see the test below).
+AWAITING_PRIMARY = frozenset({
+    'zhipu-ai-founded', 'wu-dao-2-launch', 'cn-algorithm-provisions-in-force', 'midjourney-open-beta',
+    'deepseek-founded', 'cn-deep-synthesis-in-force', 'moonshot-ai-founded', 'ernie-bot-launch',
+    'tongyi-qianwen-launch', 'cn-genai-measures-draft', 'garante-chatgpt-restored', 'ftc-openai-cid', 'xai-founded',
+    'hunyuan-launch', 'kimi-chatbot-launch', 'concord-v-anthropic', 'musk-v-openai-filed', 'linwei-ding-indicted',
+    'musk-v-openai-state-withdrawn', 'musk-v-openai-federal-refiled', 'garcia-v-character-ai',
+    'gema-v-openai-filed', 'cn-critical-minerals-ban-us', 'samr-nvidia-investigation', 'garante-chatgpt-fine',
+    'doubao-1-5-pro-launch', 'deepseek-app-tops-app-store', 'openai-deepseek-distillation-claim',
+    'garante-deepseek-block', 'linwei-ding-superseding-indictment', 'thomson-reuters-v-ross-ruling',
+    'pipc-deepseek-suspension', 'musk-v-openai-injunction-denied', 'cn-ai-labeling-issued', 'ernie-4-5-launch',
+    'ernie-x1-launch', 'nyt-v-openai-mtd-ruling', 'us-h20-license-requirement', 'us-ai-diffusion-rule-rescinded',
+    'garcia-v-character-ai-mtd-ruling', 'jp-ai-promotion-act-enacted', 'us-ny-raise-act-passed',
+    'reddit-v-anthropic-filed', 'disney-universal-v-midjourney', 'bartz-v-anthropic-fair-use-ruling',
+    'kadrey-v-meta-ruling', 'doj-alx-chip-smuggling', 'xai-v-apple-openai-antitrust', 'cn-ai-labeling-in-force',
+    'samr-nvidia-preliminary-finding', 'xai-v-openai-trade-secrets', 'qwen3-max-launch', 'gema-v-openai-ruling',
+    'ernie-5-0-launch', 'us-h200-exports-allowed', 'mofcom-meta-manus-review', 'linwei-ding-convicted',
+    'openai-deepseek-distillation-house-memo', 'musk-v-openai-jury-verdict',
+})
 
 
 def _bundle_lines(*refs):
@@ -29,6 +70,33 @@ def test_every_curated_line_has_its_own_key_and_cites_no_encyclopedia():
     refs = [event["source_ref"] for event in events]
     assert len(set(refs)) == len(refs), "source_ref is the natural key: an edit must find its event"
     assert [event["source_ref"] for event in events if any(site in event["source_url"] for site in ENCYCLOPEDIAS)] == []
+
+
+def _bundle():
+    return [json.loads(line) for line in CURATED_EVENTS.read_text().splitlines()]
+
+
+def _cites_secondary_page(event):
+    return urlparse(event["source_url"]).hostname in SECONDARY_HOSTS
+
+
+def _says_no_primary_was_found(event):
+    return "no primary" in (event["payload"].get("summary") or event["payload"].get("notes") or "")
+
+
+def test_no_curated_line_cites_a_secondary_page_unless_it_says_why():
+    """A replaced news or law-firm citation must not come back: a line cites a secondary
+    host only while it waits for its primary source, or for a statement made to the press
+    (its text then says that no primary source was found)."""
+    unexplained = [event["source_ref"] for event in _bundle() if _cites_secondary_page(event)
+                   and event["source_ref"] not in AWAITING_PRIMARY and not _says_no_primary_was_found(event)]
+    assert unexplained == []
+
+
+def test_a_line_given_its_primary_source_leaves_the_waiting_list():
+    by_ref = {event["source_ref"]: event for event in _bundle()}
+    stale = [ref for ref in AWAITING_PRIMARY if ref not in by_ref or not _cites_secondary_page(by_ref[ref])]
+    assert stale == [], "remove these from AWAITING_PRIMARY: they left the bundle or now cite a primary page"
 
 
 def test_an_edited_line_becomes_a_correction_and_a_removed_line_a_retraction(store, tmp_path):
