@@ -1,11 +1,48 @@
 """The curated bundle: an edit to a line corrects the event a warehouse already holds."""
 
 import json
+from urllib.parse import urlparse
 
 from pipelines.sources.curated import CURATED_EVENTS, ingest_curated
 from warehouse.build import refresh
 
 ENCYCLOPEDIAS = ("wikipedia.org", "wikiwand.com", "britannica.com")
+
+# News, law-firm, consultancy and aggregator sites: a page *about* an event, never the
+# lab's, regulator's, court's or official journal's own page. A curated line cites one only
+# while it waits in AWAITING_PRIMARY, or for a statement (an official's, a regulator's, a
+# company's) whose own page was not found: its text then says so ("no primary ... found").
+SECONDARY_HOSTS = frozenset({
+    "aifray.com", "asia.nikkei.com", "authorsalliance.org", "blog.freshfields.us", "comparativeai.org",
+    "compliancert.com", "convertingmarkets.com", "ctse.aei.org", "english.aawsat.com", "fisherbroyles.com",
+    "gazzettadelsud.it", "iacommunidad.com", "j.people.com.cn", "m.caixin.com", "m.china.com", "natlawreview.com",
+    "news.bloomberglaw.com", "piedmontexedra.com", "readwrite.com", "savemyleads.com", "sesec.eu", "techcrunch.com",
+    "the-decoder.com", "theedgemalaysia.com", "theneuron.ai", "thetechportal.com", "tokenmix.ai",
+    "www.affaritaliani.it", "www.axios.com", "www.centerconsulting.com", "www.channelnewsasia.com",
+    "www.china-briefing.com", "www.compelframework.org", "www.dataguidance.com", "www.digitalmusicnews.com",
+    "www.etnet.com.hk", "www.globaltimes.cn", "www.goodjourneyconsulting.com", "www.heuking.de",
+    "www.hindustantimes.com", "www.hk01.com", "www.indiatvnews.com", "www.japantimes.co.jp", "www.jdsupra.com",
+    "www.mediaite.com", "www.mexc.co", "www.mobileappdaily.com", "www.mofo.com", "www.moneycontrol.com",
+    "www.nbcsandiego.com", "www.newsdrum.in", "www.newsis.com", "www.nytimes.com", "www.phoneworld.com.pk",
+    "www.pikaainews.com", "www.politico.com", "www.rainews.it", "www.republicworld.com", "www.ritews.com",
+    "www.semafor.com", "www.sergenianlaw.com", "www.staradvertiser.com", "www.swissinfo.ch", "www.thewirechina.com",
+    "www.tomshardware.com", "www.turingpost.com", "www.upi.com", "www.wsbtv.com", "za.lapresse.it",
+})
+
+# Lines still citing a secondary page because no primary page was found yet (the list
+# only shrinks: a line given its primary source must leave it, see the test below).
+AWAITING_PRIMARY = frozenset({
+    "zhipu-ai-founded", "deepseek-founded", "moonshot-ai-founded", "ernie-bot-launch", "tongyi-qianwen-launch",
+    "ftc-openai-cid", "kimi-chatbot-launch", "concord-v-anthropic", "linwei-ding-indicted",
+    "musk-v-openai-state-withdrawn", "musk-v-openai-federal-refiled", "garcia-v-character-ai",
+    "doubao-1-5-pro-launch", "linwei-ding-superseding-indictment", "thomson-reuters-v-ross-ruling",
+    "musk-v-openai-injunction-denied", "cn-ai-labeling-issued", "nyt-v-openai-mtd-ruling",
+    "garcia-v-character-ai-mtd-ruling", "jp-ai-promotion-act-enacted", "us-ny-raise-act-passed",
+    "reddit-v-anthropic-filed", "disney-universal-v-midjourney", "bartz-v-anthropic-fair-use-ruling",
+    "kadrey-v-meta-ruling", "xai-v-apple-openai-antitrust", "cn-ai-labeling-in-force", "xai-v-openai-trade-secrets",
+    "qwen3-max-launch", "gema-v-openai-ruling", "ernie-5-0-launch", "openai-deepseek-distillation-house-memo",
+    "musk-v-openai-jury-verdict",
+})
 
 
 def _bundle_lines(*refs):
@@ -29,6 +66,33 @@ def test_every_curated_line_has_its_own_key_and_cites_no_encyclopedia():
     refs = [event["source_ref"] for event in events]
     assert len(set(refs)) == len(refs), "source_ref is the natural key: an edit must find its event"
     assert [event["source_ref"] for event in events if any(site in event["source_url"] for site in ENCYCLOPEDIAS)] == []
+
+
+def _bundle():
+    return [json.loads(line) for line in CURATED_EVENTS.read_text().splitlines()]
+
+
+def _cites_secondary_page(event):
+    return urlparse(event["source_url"]).hostname in SECONDARY_HOSTS
+
+
+def _says_no_primary_was_found(event):
+    return any("no primary" in (event["payload"].get(field) or "") for field in ("summary", "notes", "description"))
+
+
+def test_no_curated_line_cites_a_secondary_page_unless_it_says_why():
+    """A replaced news or law-firm citation must not come back: a line cites a secondary
+    host only while it waits for its primary source, or for a statement made to the press
+    (its text then says that no primary source was found)."""
+    unexplained = [event["source_ref"] for event in _bundle() if _cites_secondary_page(event)
+                   and event["source_ref"] not in AWAITING_PRIMARY and not _says_no_primary_was_found(event)]
+    assert unexplained == []
+
+
+def test_a_line_given_its_primary_source_leaves_the_waiting_list():
+    by_ref = {event["source_ref"]: event for event in _bundle()}
+    stale = [ref for ref in AWAITING_PRIMARY if ref not in by_ref or not _cites_secondary_page(by_ref[ref])]
+    assert stale == [], "remove these from AWAITING_PRIMARY: they left the bundle or now cite a primary page"
 
 
 def test_an_edited_line_becomes_a_correction_and_a_removed_line_a_retraction(store, tmp_path):
