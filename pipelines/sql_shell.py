@@ -290,7 +290,7 @@ def _user_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 def _schema(session: Session, table: str, display: Display) -> bool:
     """The columns of `table` with their types and, from the data dictionary, their meanings."""
-    from warehouse.projections.dictionary import T as DICTIONARY
+    from warehouse.projections.catalog import find_projection
 
     try:
         columns = session.con.execute(f"describe {table}").fetchall()
@@ -298,9 +298,10 @@ def _schema(session: Session, table: str, display: Display) -> bool:
         say_error(str(exc))
         return False
     name = table.replace('"', "").lower()
-    definition, meanings, _example = DICTIONARY.get(name, ("", {}, ""))
-    if definition:
-        print(f"{name}: {definition}")
+    documented = find_projection(name)
+    meanings = documented.meanings() if documented else {}
+    if documented:
+        print(f"{name}: {documented.description}")
     rows = [(column, kind, meanings.get(column, "")) for column, kind, *_ in columns]
     show(Result.of_rows(["column", "type", "meaning"], rows), Display(display.format, None), sys.stdout)
     return True

@@ -13,7 +13,8 @@ import pytest
 
 from tests.conftest import launch
 from warehouse import EventStore, RawRecord
-from warehouse.projections.refresh import CORE_TABLES, MART_TABLES, rebuild_projections, refresh_projections
+from warehouse.projections.catalog import CORE_TABLES, MART_TABLES
+from warehouse.projections.refresh import rebuild_projections, refresh_projections
 
 T1 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 T2 = dt.datetime(2025, 2, 1, tzinfo=dt.UTC)

@@ -21,7 +21,8 @@ from schemas import parse_record
 from tests.tools.bench import EventGenerator
 from warehouse import EventStore, RawRecord
 from warehouse.projections import refresh as projections
-from warehouse.projections.refresh import CORE_TABLES, MART_TABLES, refresh_projections
+from warehouse.projections.catalog import CORE_TABLES, MART_TABLES
+from warehouse.projections.refresh import refresh_projections
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 CORRECTABLE = ("model.launched", "allegation.made", "allegation.updated", "policy.changed", "product.released",

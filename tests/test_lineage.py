@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from warehouse.projections.catalog import CORE_TABLES, MART_TABLES, SQL_DIR
 from warehouse.projections.lineage import macro_bodies, tables_read, upstream_tables
-from warehouse.projections.refresh import CORE_TABLES, MART_TABLES, SQL_DIR
 
 
 def test_each_mart_reads_the_tables_its_sql_names():

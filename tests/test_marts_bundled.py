@@ -9,7 +9,7 @@ from pipelines.sources.curated import curated_records
 from tests.fixtures.sources.helpers import run_table
 from warehouse import EventStore, WarehouseHome
 from warehouse.build import refresh_and_publish
-from warehouse.projections.refresh import MART_TABLES
+from warehouse.projections.catalog import MART_TABLES
 from warehouse.publishing.timetravel import open_snapshot
 
 

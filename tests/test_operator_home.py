@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.definitions import defs
-from warehouse.projections.refresh import CORE_TABLES, MART_TABLES
+from warehouse.projections.catalog import CORE_TABLES, MART_TABLES
 
 
 def test_airace_run_records_its_run_and_materializations_in_the_ui_instance(home, dagster_home: Path):

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from warehouse.projections.refresh import CORE_TABLES, MART_TABLES, SQL_DIR, Projection
+from warehouse.projections.catalog import CORE_TABLES, MART_TABLES, SQL_DIR, Projection
 
 EVENT_LOG = "events.log"
 _COMMENT = re.compile(r"--[^\n]*")

@@ -26,9 +26,9 @@ from typing import Literal
 import duckdb
 
 from schemas.registry import organization_roles
+from warehouse.projections.catalog import CORE_TABLES, MART_TABLES, SQL_DIR, KeyedCore, KeyedMart, Projection
 
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "reference"
+REFERENCE_DIR = SQL_DIR.parent / "reference"
 # The reference tables, and the alias keys define_macros derives from the registry.
 REFERENCE_TABLES = (
     "core.organization_registry", "core.organization_parents", "core.model_alias_registry",
@@ -58,139 +58,11 @@ CHECKPOINT_TABLE = f"{STATE_SCHEMA}.checkpoint"
 REFRESH_LOGIC_VERSION = "4"
 
 
-@dataclass(frozen=True)
-class Projection:
-    table: str
-    macro: str
-    description: str
-    sql_file: Path
-
-
-def _description(sql_file: Path, table: str) -> str:
-    """The comment lines at the top of the table's .sql file: its definition, shown in the UI."""
-    lines = []
-    for line in sql_file.read_text().splitlines():
-        if not line.startswith("--"):
-            break
-        lines.append(line.removeprefix("--").strip())
-    text = " ".join(lines)
-    return text.removeprefix(f"{table}:").strip() or table
-
-
-def _discover(layer: str, order: tuple[str, ...] = ()) -> tuple[Projection, ...]:
-    """Tables of a layer: each `<layer>/<name>.sql` defining `<layer>.<name>_as_of`.
-
-    Adding a mart is adding a file; the Dagster graph and time travel pick it up.
-    """
-    projections = []
-    for sql_file in sorted((SQL_DIR / layer).glob("*.sql")):
-        name = sql_file.stem.split("_", 1)[1] if sql_file.stem[:2].isdigit() else sql_file.stem
-        table = f"{layer}.{name}"
-        if f"macro {table}_as_of(" not in sql_file.read_text():
-            continue
-        projections.append(Projection(table, f"{table}_as_of", _description(sql_file, table), sql_file))
-    return tuple(projections)
-
-
-CORE_TABLES: tuple[Projection, ...] = _discover("core")
-MART_TABLES: tuple[Projection, ...] = _discover("marts")
-
-# How each core table is keyed for an incremental refresh: (kind in projection_state.dirty,
-# key column, the kind of those keys the table may already hold rows for). A core table
-# not listed here is recomputed whole from the materialized inputs on every refresh
-# (correct, only slower).
-#   Only a model core.models held before the refresh ('stored_model', incremental.sql)
-# has rows in core.models and core.model_conflicts, and only a subject with materialized
-# events ('stored_subject') has one in the tables keyed by subject; so a refresh deletes
-# the rows of those keys alone, and none when there are none (a batch of new models and
-# subjects: no statement). Every registry organization has a row: deleted by 'org'.
-CORE_KEYS: dict[str, tuple[str, str, str]] = {
-    "core.organizations": ("org", "org_id", "org"),
-    "core.models": ("model", "model_id", "stored_model"),
-    "core.model_identity": ("model", "model_id", "stored_model"),
-    "core.model_conflicts": ("model", "model_id", "stored_model"),
-    "core.allegations": ("subject", "allegation_id", "stored_subject"),
-    "core.policies": ("subject", "policy_id", "stored_subject"),
-    "core.products": ("subject", "product_id", "stored_subject"),
-    # (every refresh that applies anything marks an event; 'capability': see CORE_TOUCHED)
-    "core.capability_scores": ("event", "event_id", "capability"),
-    "core.model_capability": ("capability_model", "model_id", "capability_model"),
-}
-# Core tables whose keys a script of their own marks just before the table is refreshed
-# (the core tables before it already refreshed): a capability version's row moves with its
-# event, and also when a model it links to, or could link to, moves.
-CORE_TOUCHED: dict[str, Path] = {
-    "core.capability_scores": REFRESH_DIR / "capability_scores.sql",
-    "core.model_capability": REFRESH_DIR / "model_capability.sql",
-}
-
-
-@dataclass(frozen=True)
-class KeyedMart:
-    """A mart whose rows fall into independent groups: an incremental refresh recomputes
-    the groups of the core rows it touches (as they were, and as they are), unless
-    something every group depends on (`scope`) changed."""
-
-    kind: str  # the kind of key in projection_state.dirty: a JSON list of the group's columns
-    columns: tuple[str, ...]  # the mart's columns that make a group
-    touched: str  # a table macro: the groups of the touched core rows, as they stand (one per kind)
-    scope: str  # a scalar SQL expression; when it changes, the whole mart is recomputed
-
-
-def _whole_mart(scope: str) -> KeyedMart:
-    """A mart that is one group: recomputed whole when `scope` (a checksum of everything
-    it reads) changes, left alone otherwise (no key of its kind is ever marked)."""
-    return KeyedMart(kind="(whole mart)", columns=(), touched="", scope=scope)
-
-
-KEYED_MARTS: dict[str, KeyedMart] = {
-    "marts.frontier_timeline": KeyedMart(
-        kind="frontier_day",
-        columns=("launched_on",),
-        touched="marts.frontier_timeline_touched_days()",
-        scope="marts.frontier_timeline_last_launch()",
-    ),
-    "marts.allegations_network": KeyedMart(
-        kind="allegation_edge",
-        columns=("accuser_org_id", "accuser", "accused_org_id", "accused", "nature", "kind"),
-        touched="marts.allegations_network_touched_edges()",
-        scope="marts.allegations_network_last_quarter()",
-    ),
-    "marts.release_cadence": KeyedMart(
-        kind="cadence_org",
-        columns=("org_id",),
-        touched="marts.release_cadence_touched_groups()",
-        # (an organization's rows depend on its own launches only, and `complete` on this)
-        scope="core.complete_through('infinity', 'state', 'model.launched')",
-    ),
-    "marts.release_cadence_yearly": KeyedMart(
-        kind="cadence_org",  # (the groups of marts.release_cadence, marked once for both)
-        columns=("org_id",),
-        touched="marts.release_cadence_touched_groups()",
-        scope="marts.release_cadence_yearly_last_year()",
-    ),
-    "marts.releases_monthly": KeyedMart(
-        kind="launch_month",
-        columns=("month",),
-        touched="marts.launch_months_touched()",
-        scope="marts.releases_monthly_scope()",
-    ),
-    "marts.concentration": KeyedMart(
-        kind="concentration_quarter",
-        columns=("quarter",),
-        touched="marts.concentration_touched_quarters()",
-        scope="marts.concentration_span()",
-    ),
-    "marts.policy_velocity": KeyedMart(
-        kind="policy_month",
-        columns=("jurisdiction", "month"),
-        touched="marts.policy_velocity_touched_groups()",
-        scope="null",  # (a row depends on its own group's changes only)
-    ),
-    # The capability marts read core.capability_scores alone and are cheap to recompute.
-    **{table: _whole_mart("marts.capability_scores_checksum()")
-       for table in ("marts.capability_frontier", "marts.capability_gap", "marts.capability_gap_yearly")},
-}
+# How each table is kept by an incremental refresh: declared in its SQL file's header
+# (warehouse.projections.catalog). A core table not keyed is recomputed whole from the
+# materialized inputs on every refresh, and so is a mart not keyed (correct, only slower).
+CORE_KEYS: dict[str, KeyedCore] = {p.table: p.refresh for p in CORE_TABLES if isinstance(p.refresh, KeyedCore)}
+KEYED_MARTS: dict[str, KeyedMart] = {p.table: p.refresh for p in MART_TABLES if isinstance(p.refresh, KeyedMart)}
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> None:
@@ -588,17 +460,17 @@ def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection, m
     if keyed is None:
         _recompute_whole(con, projection.table)
         return
-    kind, column, with_rows = keyed
-    touched = CORE_TOUCHED.get(projection.table)
-    if touched is not None:
-        con.execute(touched.read_text())
+    if keyed.touched is not None:
+        con.execute(keyed.touched.read_text())
         marked = _kinds_marked(con)
-    if kind not in marked:
+    if keyed.kind not in marked:
         return
     # Core tables are refreshed in file order, so a table that reads another
     # (model_conflicts reads core.models) sees it already refreshed.
-    if with_rows in marked:
-        con.execute(f"delete from {projection.table} where {column} in (select key from core.dirty_keys(?))", [with_rows])
+    if keyed.stored in marked:
+        con.execute(
+            f"delete from {projection.table} where {keyed.column} in (select key from core.dirty_keys(?))", [keyed.stored]
+        )
     _insert_dirty_rows(con, projection.table)
 
 

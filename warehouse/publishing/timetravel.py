@@ -32,6 +32,7 @@ import duckdb
 
 from warehouse.errors import StoreError
 from warehouse.home import WarehouseHome
+from warehouse.projections.catalog import CORE_TABLES, MART_TABLES
 
 DEFAULT_SQL_TIMEOUT_S = 120.0
 DEFAULT_SQL_MEMORY_LIMIT = "4GB"
@@ -285,6 +286,8 @@ def _timestamp_literal(moment: dt.datetime) -> str:
 
 def _log_views(con: duckdb.DuckDBPyConnection, moment: PastMoment) -> None:
     """events.* as views over the snapshot at `moment`; the reference tables as they are."""
+    # (the refresh module, imported when a past is built: it loads the event schemas,
+    # which reading the snapshot as it is does not need)
     from warehouse.projections.refresh import REFERENCE_TABLES, STATE_SCHEMA
 
     con.execute("create schema events; create schema core; create schema marts")
@@ -345,16 +348,12 @@ def _full_refresh_sql() -> str:
 
 def all_tables() -> tuple[str, ...]:
     """Every core.* and marts.* table, in definition order (each after what it reads)."""
-    from warehouse.projections.refresh import CORE_TABLES, MART_TABLES
-
     return tuple(p.table for p in CORE_TABLES + MART_TABLES)
 
 
 @cache
 def _inputs() -> dict[str, frozenset[str]]:
     """The tables each table's definition reads (through their `<table>_in(` readers)."""
-    from warehouse.projections.refresh import CORE_TABLES, MART_TABLES
-
     projections = CORE_TABLES + MART_TABLES
     texts = {p.table: p.sql_file.read_text() for p in projections}
     return {

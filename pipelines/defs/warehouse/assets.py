@@ -7,9 +7,8 @@ from pipelines.defs.warehouse.coverage import coverage_check_results, coverage_c
 from pipelines.sources.registry import source_asset_keys
 from warehouse.build import refresh
 from warehouse.log.witness import verify_with_witness
-from warehouse.projections.dictionary import T as DICTIONARY
+from warehouse.projections.catalog import CORE_TABLES, MART_TABLES, Projection, find_projection
 from warehouse.projections.lineage import upstream_tables
-from warehouse.projections.refresh import CORE_TABLES, MART_TABLES, Projection
 from warehouse.publishing import charts
 from warehouse.publishing.snapshot import publish_snapshot
 
@@ -86,7 +85,8 @@ def _columns(con, table: str) -> dict[str, str]:
 
 def _column_schema(table: str, columns: dict[str, str]) -> dg.TableSchema:
     """The table's columns, typed by DuckDB and described by the data dictionary."""
-    meanings = DICTIONARY.get(table, ("", {}, ""))[1]
+    documented = find_projection(table)
+    meanings = documented.meanings() if documented else {}
     return dg.TableSchema(
         columns=[dg.TableColumn(name, kind, description=meanings.get(name)) for name, kind in columns.items()]
     )

@@ -1,3 +1,37 @@
+-- table: core.organizations
+-- doc:
+--   Every organization airace knows: the curated registry (`warehouse/reference/organizations.csv`) plus each
+--   organization an event names that the registry does not know yet (`in_registry` false; its id is a slug of
+--   the name). Names are matched whole first (also without a parenthetical qualifier), then split on `,`,
+--   `&`, `;`, `/` and ` and `; case, accents, punctuation and spaces are ignored. Hong Kong organizations
+--   have the country code `HK` (not folded into `CN` here; see `marts.catch_up_lag`).
+-- column org_id: Stable id (registry id, or a slug of the name for unregistered organizations).
+-- column name: Canonical name (the registry's, else the most common spelling in events).
+-- column country: ISO 3166 alpha-2 country of the organization (registry; else from the event when
+--   unambiguous). `INT` = international.
+-- column kind: Registry kind: lab, big_tech, company, university, research_institute, government, ... NULL
+--   when unregistered.
+-- column aliases: Other spellings: the registry's aliases plus every spelling seen in events.
+-- column in_registry: True when the organization is in the curated registry.
+-- column first_event_on: Valid date of the first event naming it (NULL if none yet).
+-- column events: Number of (effective) events naming it.
+-- column parent_id: Its parent organization now (`warehouse/reference/organization_parents.csv`, each period
+--   citing its source): DeepMind and Google Brain `merged_into` Google DeepMind on 2023-04-20, Google
+--   DeepMind part of Google, Google of Alphabet. NULL when it has none.
+-- column parent_relation: `part_of` or `merged_into` (the lab stopped releasing under its own name and its
+--   work continued in the parent).
+-- column parent_from: First day of that parent (NULL: since the organization began).
+-- column parent_to: Day the parent ended, exclusive (NULL: still).
+-- column group_id: The group it belongs to now: the top of its parent chain (`alphabet` for Google, DeepMind,
+--   Google Brain and Google DeepMind); itself when it has no parent. The group on a given day is
+--   `core.organization_group(org_id, day)`.
+-- column group_from: First day of the current group membership (NULL: always).
+-- example: select org_id, name, country, parent_id, parent_relation, parent_from, group_id, group_from from
+--   core.organizations where group_id = 'alphabet' order by org_id
+-- refresh kind: org
+-- refresh columns: org_id
+-- refresh stored: org
+
 -- Organizations: the curated registry (warehouse/reference/organizations.csv, loaded
 -- into core.organization_registry) plus every organization the events name that the
 -- registry does not know, with the spellings seen as aliases.

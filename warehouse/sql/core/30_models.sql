@@ -1,3 +1,59 @@
+-- table: core.models
+-- doc:
+--   One row per model, however many sources report it (Epoch AI's notable-models table, the curated bundle,
+--   feeds). The identity rule (one place: `core.model_key` and `core.model_launches_of`;
+--   `core.model_identity` shows it per event): an event's model is the key of the name it gives
+--   (`core.model_key`: case, accents, punctuation, spacing and a `.0` minor version ignored; `+`, version
+--   numbers, sizes and suffixes kept, so PointNet++ is not PointNet), unless
+--   `warehouse/reference/model_aliases.csv` maps that key to another model, for any developer or only when
+--   the event names the alias's organization (the organization is part of the key: the curated "GPT-3" by
+--   OpenAI is Epoch's "GPT-3 175B (davinci)"). The launch date is the earliest any source gives (comparing
+--   the last day each date can stand for; the more precise date wins a tie); other attributes come from the
+--   first-recorded event that states them. Corrections are applied and retracted events removed. Empty source
+--   cells are unknown (NULL), never 0.
+-- column model_id: Stable id: `core.model_key` of the model name (or of its alias target).
+-- column model: The name whose key the id is, when a source gives it; else the name first recorded.
+-- column organizations: Developing organizations as the source spells them.
+-- column organization_ids: Developing organizations resolved to `core.organizations.org_id` (sorted).
+-- column countries: Every country the sources give for the model (Epoch's `Country (of organization)` list
+--   whole, the union over sources; a model of two countries is in both); the developers' registry countries
+--   only where no source gives one. HK separate from CN.
+-- column countries_from: `source` (the countries are the sources'), `registry` (no source gave one: the
+--   developers' registry countries) or NULL (none known).
+-- column launched_on: Launch (publication) date; a month- or year-precise date sits on the first day of its
+--   month/year.
+-- column launch_precision: Precision of `launched_on`: day, month or year.
+-- column open_weights: True when the weights are downloadable (any licence), false when not, NULL when
+--   unknown.
+-- column access: open_weights, api, hosted or unreleased (NULL when unknown).
+-- column access_detail: The source's own accessibility wording (e.g. Epoch's 'Open weights
+--   (non-commercial)').
+-- column parameters: Parameter count (NULL when unknown).
+-- column training_compute_flop: Training compute in FLOP (NULL when unknown).
+-- column training_dataset_size: Training dataset size in Epoch's units (datapoints/tokens; NULL when
+--   unknown).
+-- column domains: Domains (language, vision, games, ...).
+-- column tasks: Tasks (as listed by the source).
+-- column epoch_frontier: Epoch AI's own 'Frontier model' column, as Epoch gives it: true when flagged, false
+--   when Epoch lists the model unflagged, NULL when Epoch does not list the model. Never set by another
+--   source.
+-- column curated_frontier: The curated bundle's hand judgment (its events' `frontier`): true/false, NULL when
+--   the curated bundle does not list the model. Kept apart from Epoch's. Our computed flag (top 10 by
+--   training compute at release) is `marts.frontier_timeline.compute_frontier`.
+-- column base_model: The model it was fine-tuned from, when stated.
+-- column hardware: Training hardware, when stated.
+-- column sources: Sources that report this model (e.g. epoch-ai, curated).
+-- column source_urls: Provenance URLs of those events.
+-- column event_ids: The `model.launched` events behind this row, in log order.
+-- column launch_events: Number of those events.
+-- column first_recorded_at: When airace first recorded the model (record time).
+-- example: select model_id, launched_on, organization_ids, countries, open_weights, training_compute_flop,
+--   epoch_frontier, curated_frontier from core.models where model_id in ('glm-4-6', 'glm-5', 'gpt-4') order
+--   by launched_on
+-- refresh kind: model
+-- refresh columns: model_id
+-- refresh stored: stored_model
+
 -- One row per model, however many sources report it. The identity rule (written once,
 -- here and in core.model_key): an event's model is the key of the name it gives
 -- (core.model_key: "+", versions and sizes kept; case, accents, punctuation and a ".0"

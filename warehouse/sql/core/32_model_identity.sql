@@ -1,3 +1,30 @@
+-- table: core.model_identity
+-- doc:
+--   Which source record became which model, and by which rule: one row per effective `model.launched` event.
+--   `identity_rule` is `name` (the key of the name the event gives, `core.model_key`), `alias` or `alias for
+--   organization` (`warehouse/reference/model_aliases.csv`, whose note is the `reason`). Two rows of
+--   `core.models` share a normalized name only when an alias for organization keeps a homonym apart, and this
+--   table gives the reason. `developers_agree` is false when an event's developers share no group (on its
+--   date) with the model's other events: a name that meets across unrelated developers, to be looked at.
+-- column model_id: The model it became (`core.models.model_id`).
+-- column event_id: The `model.launched` event.
+-- column source: Its source.
+-- column source_ref: Its natural key in the source (e.g. Epoch's model name).
+-- column model_name: The model name the event gives.
+-- column name_key: `core.model_key(model_name)`.
+-- column identity_rule: `name`, `alias` or `alias for organization`.
+-- column reason: Why: 'same normalized name', or the alias's note.
+-- column organization_ids: The event's developers (`core.organizations.org_id`).
+-- column group_ids: Their groups on the event's date (`core.organization_group`).
+-- column developers_agree: False when these groups share none with the model's other events (both sides
+--   known).
+-- column occurred_at: The date the event gives.
+-- example: select model_id, source, model_name, identity_rule, reason from core.model_identity where
+--   identity_rule <> 'name' order by model_id, source limit 6
+-- refresh kind: model
+-- refresh columns: model_id
+-- refresh stored: stored_model
+
 -- core.model_identity: which source record (model.launched event) became which model of
 -- core.models, and by which rule (see 30_models.sql): 'name' (the key of the name it
 -- gives), 'alias' or 'alias for organization' (warehouse/reference/model_aliases.csv,

@@ -1,3 +1,21 @@
+-- table: core.model_conflicts
+-- doc:
+--   Where sources disagree on a model's launch date: one row per model and source, for models where two
+--   sources give periods that do not overlap ("2025-09" and "2025-09-30" agree; "2025-09-30" and "2025-10-02"
+--   do not). `kept` marks the date `core.models` shows (the earliest).
+-- column model_id: The model (`core.models.model_id`).
+-- column field: The disputed field (`launched_on`).
+-- column source: The source giving this value.
+-- column value: That source's value, as text.
+-- column precision: Precision of that source's date.
+-- column event_id: The event carrying the value.
+-- column kept: True for the value `core.models` keeps.
+-- example: select model_id, source, value, precision, kept from core.model_conflicts order by model_id,
+--   source limit 6
+-- refresh kind: model
+-- refresh columns: model_id
+-- refresh stored: stored_model
+
 -- Where sources disagree on a model's launch date: one row per model and source, for
 -- models where two sources give periods that do not overlap ("2025-09" and
 -- "2025-09-30" agree; "2025-09-30" and "2025-10-02" do not). `kept` marks the date

@@ -1,3 +1,42 @@
+-- table: core.allegations
+-- doc:
+--   One row per allegation (its subject): a public accusation, a lawsuit (or prosecution) or a regulator's
+--   inquiry or study (`nature`), who is on each side (every named party, with its country), of what, and
+--   where it stands after the latest update (by valid time, then log order), with that update's source and
+--   the whole history. Only accusations and lawsuits are edges of `marts.allegations_network`: an inquiry
+--   (the FTC's 6(b) orders) accuses no one.
+-- column allegation_id: Stable id (the event subject, `allegation:...`).
+-- column nature: accusation (a party says another did wrong), lawsuit (a court case or prosecution) or
+--   inquiry (a regulator's or legislature's investigation or study). A log row written before
+--   `allegation.made` v2 has it read from its venue.
+-- column accusers: Accusers as named, one per party (plaintiffs, prosecutor; for an inquiry, whoever opened
+--   it).
+-- column accuser_org_ids: Accusers resolved to `core.organizations.org_id`, one per organization or person
+--   named (co-plaintiffs all kept).
+-- column accused: Accused as named, one per party (empty: unnamed).
+-- column accused_org_ids: Accused resolved to `core.organizations.org_id`, one per organization named (empty:
+--   unnamed).
+-- column parties: Every party: `role` (accuser or accused), `org_id`, `name` (as named), `country` (the
+--   registry's; NULL when unknown).
+-- column kind: Subject matter: distillation, ip_theft, copyright, data_scraping, privacy, safety, antitrust,
+--   other ...
+-- column venue: Court, regulator or forum (latest stated).
+-- column status: Latest status (as of `last_update_on`): alleged, denied, under_investigation, ruled,
+--   confirmed, settled, dismissed, withdrawn.
+-- column status_source_url: Source of the step that set `status` (e.g. the court order or settlement notice;
+--   NULL when that step gave none).
+-- column alleged_on: Date the allegation was made.
+-- column last_update_on: Date of the latest step (the date of `status`).
+-- column updates: Number of updates after the first allegation.
+-- column latest_summary: Summary of the latest step.
+-- column history: Every step: `on` (date), `status`, `summary`, `source_url`, in order.
+-- column source_urls: Provenance URLs.
+-- example: select allegation_id, nature, accuser_org_ids, accused_org_ids, status, last_update_on from
+--   core.allegations where kind in ('distillation', 'antitrust') order by alleged_on
+-- refresh kind: subject
+-- refresh columns: allegation_id
+-- refresh stored: stored_subject
+
 -- Allegations: one row per allegation (its subject): its nature (accusation, lawsuit or
 -- inquiry), every named party on each side with its organization id and country, and
 -- the status after the latest update (by valid time, then log order) with that update's

@@ -1,3 +1,23 @@
+-- table: core.products
+-- doc:
+--   Products and company releases (`product.released` events): one row per product (its subject), with the
+--   releasing organization resolved to `core.organizations`.
+-- column product_id: Stable id (the event subject).
+-- column product: Product name as first recorded.
+-- column organization: Releasing organization as named.
+-- column org_id: Releasing organization resolved to `core.organizations.org_id`.
+-- column country: That organization's country.
+-- column kind: Kind of release (chatbot, api, app, hardware, ...).
+-- column released_on: Release date (earliest stated).
+-- column release_precision: Precision of `released_on`.
+-- column description: Description as first recorded.
+-- column source_urls: Provenance URLs.
+-- example: select product_id, org_id, country, kind, released_on from core.products order by released_on desc
+--   limit 5
+-- refresh kind: subject
+-- refresh columns: product_id
+-- refresh stored: stored_subject
+
 -- Products and company releases: one row per product (its subject).
 create or replace macro core.products_of(as_of, src) as table
 select e.subject as product_id,

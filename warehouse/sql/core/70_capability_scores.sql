@@ -1,3 +1,43 @@
+-- table: core.capability_scores
+-- doc:
+--   One row per model version scored on a capability index: Epoch AI's Capabilities Index (ECI, source
+--   `epoch-eci`, one `capability.scored` event per row of Epoch's table), with Epoch's later re-fits applied
+--   as corrections. A version is one reasoning effort, API date stamp or host of a model
+--   (`gpt-5-2025-08-07_high`); versions without a score yet are kept (`score` NULL). Each version is linked
+--   to `core.models` by the identity rule every source shares: its model name (else its version name)
+--   normalized as model ids are (`core.model_key`), through `warehouse/reference/model_aliases.csv`, to a
+--   model that exists and shares a developer with the version (or has none known). `link_rule` says which
+--   rule linked it, or why none did; unlinked versions are listed in `core.capability_unlinked` and still
+--   carry their own organizations and countries.
+-- column event_id: The version's `capability.scored` event.
+-- column index_name: The index: `ECI`.
+-- column model_version: Epoch's model version (its natural key), e.g. `gpt-5-2025-08-07_high`.
+-- column model_name: Epoch's model name (NULL when Epoch gives none).
+-- column display_name: Epoch's display name (NULL when none).
+-- column score: The index score (ECI units; higher is more capable). NULL = not scored yet, never 0.
+-- column released_on: Release date as Epoch gives it (NULL when unknown).
+-- column organization_ids: Developers resolved to `core.organizations.org_id` (sorted).
+-- column organizations: Developers as Epoch spells them.
+-- column countries: ISO codes of the developers' countries as Epoch gives them (HK separate from CN).
+-- column open_weights: True for open weights (any licence), false for API/hosted/unreleased, NULL when
+--   unknown.
+-- column access: open_weights, api, hosted or unreleased (NULL when unknown).
+-- column confidence: Epoch's confidence label as given: Confident, Likely, Speculative, Unknown or
+--   Unverified.
+-- column training_compute_flop: Training compute in FLOP as Epoch gives it (NULL when unknown).
+-- column model_id: The `core.models.model_id` the version links to; NULL when it links to none.
+-- column link_rule: How it linked ('linked by model name', 'linked by alias of model name', 'linked by
+--   version name', ...) or why not ('unlinked: ...').
+-- example: select model_version, score, released_on, model_id, link_rule from core.capability_scores where
+--   score is not null order by score desc, model_version limit 5
+-- refresh kind: event
+-- refresh columns: event_id
+-- refresh stored: capability
+-- refresh touched: refresh/capability_scores.sql
+
+-- Refresh: every refresh that applies anything marks an event; its script (refresh touched)
+-- marks the versions whose link may move: a version's row moves with its event, and also
+-- when a model it links to, or could link to, moves.
 -- core.capability_scores: one row per model version scored on a capability index (Epoch's
 -- ECI), corrections and retractions applied (an upstream re-fit corrects the row). A version
 -- without a score is kept (score NULL). Each version is linked to a model of core.models by

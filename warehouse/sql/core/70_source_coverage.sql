@@ -1,3 +1,30 @@
+-- table: core.source_coverage
+-- doc:
+--   One row per source that appended events: what it covers and how far it is complete. `complete_through` is
+--   the last day up to which the source aims to list every event of its types. A source that is a whole
+--   upstream table (Epoch AI's Notable AI Models as `epoch-ai`; Epoch's Capabilities Index as `epoch-eci`) is
+--   complete at most through its last event date (the table ends there, and its latest months may still fill
+--   in as the publisher adds rows); any other source (the curated events, lab feeds, the Hub, reviewed
+--   articles, files) is a selection and never complete (NULL). The marts mark a period that ends after the
+--   latest `complete_through` among the sources of its events as incomplete (`complete` false), and the
+--   report shades it. The rule per source is `core.source_completeness()` in
+--   `warehouse/sql/core/70_source_coverage.sql`.
+-- column source: The source as the log names it (`events.log.source`).
+-- column event_types: Event types of its effective events (corrections applied, retracted events left out).
+-- column events: Its effective events.
+-- column first_on: Earliest date (valid time) among its events.
+-- column last_on: Latest date among its events.
+-- column last_retrieved_at: Latest `retrieved_at` its log rows carry (NULL when the source does not say, as
+--   for files bundled with airace).
+-- column last_recorded_at: When its latest log row was appended (record time; corrections and retractions
+--   count).
+-- column completeness: `whole_table` (a complete upstream table) or `selection` (hand-picked or partial).
+-- column complete_through: The last day through which it lists every event of its types: `last_on` for a
+--   whole table, NULL for a selection.
+-- column complete_through_rule: How `complete_through` is defined for this source, in words.
+-- example: select source, event_types, events, first_on, last_on, completeness, complete_through from
+--   core.source_coverage order by source
+
 -- Source coverage: one row per source that appended events to the log: what it covers
 -- (its event types, the first and last date of its effective events), when it was last
 -- retrieved (the latest retrieved_at its rows carry; NULL when the source does not say,

@@ -1,3 +1,59 @@
+-- table: marts.frontier_timeline
+-- doc:
+--   The frontier of training compute over time, who held it and for how long, beside three frontier flags
+--   (Epoch's, the curated bundle's and ours). **Yardstick: training compute** (FLOP spent on training), not
+--   capability: see `marts.capability_frontier` and *Yardsticks* above.
+--
+--   * **Compute record** (`is_compute_record`): a model whose `training_compute_flop` exceeds that of every
+--     other model launched on or before its launch date (strictly; a tie sets no record). Models with unknown
+--     compute never set a record. The record is held from the model's launch until the next record
+--     (`held_until`).
+--   * **Frontier flags**, each named by who sets it and never mixed: `epoch_frontier` is
+--     `core.models.epoch_frontier`, Epoch AI's "Frontier model" column (Epoch's own curation of models near
+--     the top of training compute when released, judged against its whole database; NULL where Epoch does not
+--     list the model); `curated_frontier` is the curated bundle's hand judgment
+--     (`core.models.curated_frontier`); `compute_frontier` is ours, by a written rule on the data: the
+--     model's training compute is among the 10 largest known for models launched on or before its launch date
+--     (itself included, ties at the 10th counting), after Epoch's description of its flag as the top 10 by
+--     training compute when released. The flags cover models the record does not (a model can be frontier
+--     without beating the record). One row per model that is a compute record or has any flag.
+--
+--   One row per model that is a compute record or is flagged by Epoch.
+-- column model_id: The model.
+-- column model: Its name.
+-- column organizations: Developers as the source spells them.
+-- column organization_ids: Developers (`core.organizations.org_id`).
+-- column countries: Developers' countries.
+-- column launched_on: Launch date.
+-- column launch_precision: Precision of `launched_on`.
+-- column training_compute_flop: Training compute, FLOP (NULL when unknown).
+-- column open_weights: Open weights or not (NULL unknown).
+-- column is_compute_record: True when it set a training-compute record (definition above).
+-- column epoch_frontier: `core.models.epoch_frontier`: Epoch AI's own frontier flag (NULL: not in Epoch's
+--   table).
+-- column curated_frontier: `core.models.curated_frontier`: the curated bundle's hand judgment (NULL: not
+--   curated).
+-- column compute_frontier: Ours: among the 10 largest known training computes at its launch date (definition
+--   above); false when compute is unknown.
+-- column record_number: 1 for the first record, 2 for the next, ... (NULL when not a record).
+-- column previous_record_model_id: The record it beat.
+-- column previous_record_flop: That record's compute.
+-- column improvement_factor: `training_compute_flop / previous_record_flop`.
+-- column held_until: Launch date of the next record (NULL while it stands).
+-- column held_days: `held_until - launched_on` (NULL while it stands).
+-- column held_days_to_date: Days held, up to the last launch date in the data for the current record.
+-- column is_current_record: True for the record that still stands.
+-- column frontier_flop_at_launch: The highest known training compute of any model launched on or before this
+--   one's date.
+-- column share_of_frontier: `training_compute_flop / frontier_flop_at_launch` (1.0 for records; NULL when
+--   compute unknown).
+-- example: select launched_on, model, training_compute_flop, improvement_factor, held_days_to_date from
+--   marts.frontier_timeline where is_compute_record and launched_on >= '2020-01-01' order by launched_on
+-- refresh kind: frontier_day
+-- refresh columns: launched_on
+-- refresh touched: marts.frontier_timeline_touched_days()
+-- refresh scope: marts.frontier_timeline_last_launch()
+
 -- marts.frontier_timeline: the frontier of training compute over time, who held it and
 -- for how long, beside Epoch AI's own frontier flag. Yardstick: training compute (what a
 -- model's training cost, in FLOP), not capability: marts.capability_frontier measures

@@ -1,3 +1,34 @@
+-- table: marts.release_cadence
+-- doc:
+--   One row per organization and model launch, with the days since that organization's previous launch.
+--   Launches are ordered by launch date, then model id; a joint launch counts for each developing
+--   organization; a gap of 0 is two launches on the same day. A month- or year-precise date sits on its first
+--   day, so `gap_exact` says whether both ends are day-precise.
+-- column org_id: Organization (`core.organizations.org_id`).
+-- column organization: Its canonical name.
+-- column country: Its country.
+-- column model_id: The launched model.
+-- column model: Its name.
+-- column launched_on: Launch date.
+-- column launch_precision: Precision of `launched_on`.
+-- column launch_number: 1 for the organization's first launch, 2 for the next, ...
+-- column previous_model_id: The organization's previous launch (NULL for the first).
+-- column previous_launched_on: Its date.
+-- column gap_days: `launched_on - previous_launched_on` in days (NULL for the first launch).
+-- column gap_exact: True when both dates are day-precise (NULL for the first launch).
+-- column median_gap_days: The organization's median gap over all its launches.
+-- column organization_launches: The organization's number of launches.
+-- column complete: True when the launch is on or before the day launches are complete through
+--   (`core.source_coverage`); a later gap may span launches no source lists, so it can be too long.
+-- example: select organization, any_value(organization_launches) as launches, any_value(median_gap_days) as
+--   median_gap_days from marts.release_cadence where org_id in ('openai', 'google-deepmind', 'alibaba',
+--   'deepseek', 'anthropic') group by organization order by median_gap_days
+-- refresh kind: cadence_org
+-- refresh columns: org_id
+-- refresh touched: marts.release_cadence_touched_groups()
+-- refresh scope: core.complete_through('infinity', 'state', 'model.launched')
+
+-- Refresh scope: an organization's rows depend on its own launches only, and `complete` on this.
 -- marts.release_cadence: one row per organization and model launch, with the days
 -- since that organization's previous launch (gap_days; NULL for its first launch).
 -- Launches are ordered by launch date, then model id; a joint launch counts for each

@@ -1,3 +1,54 @@
+-- table: marts.catch_up_lag
+-- doc:
+--   For each frontier step by one group, the days until the first model of the rival group reached it, after
+--   Epoch AI's compute-lag analyses ("how far behind are open models / Chinese models"). **Yardstick:
+--   training compute**, not capability: `marts.capability_gap` measures the same comparisons on a capability
+--   index, and the two disagree (*Yardsticks* above).
+--
+--   * **Groups.** `us_vs_china`: 'US' and 'China' by the developers' countries (`core.models.countries`).
+--     **HK is folded into China** (the registry keeps HK as its own code, but for this comparison Hong Kong
+--     organizations such as SenseTime, CUHK and HKUST are Chinese, as in US export-control treatment since
+--     2020). A model with both US and Chinese developers belongs to neither side. `open_vs_closed`: 'open
+--     weights' and 'closed' by `core.models.open_weights`; unknown accessibility is left out.
+--     `lab_vs_leader`: the steps are `marts.frontier_timeline`'s compute records (the overall leader), the
+--     step group is the record holder's organizations, and the rival is every other lab (any model none of
+--     whose organizations made the step).
+--   * **Step.** A model whose training compute exceeds that of every other model of its group launched on or
+--     before its date. Models with unknown compute or launch date take no part.
+--   * **Leads.** A step leads (`step_leads`) when no rival model had reached its compute by its date.
+--   * **Lag.** For a leading step, `lag_days` = launch date of the first rival model with compute >= the
+--     step's, minus the step's date; always > 0. A step no rival has reached stays **open**: `caught_up`
+--     false, `lag_days` NULL (never 0), and `open_days` is how long it has stood so far (up to the last
+--     launch date in the data; a lower bound on its lag).
+--   * **Behind.** A step that does not lead has `caught_up` and `lag_days` NULL; `behind_days` = its date
+--     minus the date the rival first reached its compute (how far behind the group was when it set its own
+--     record; >= 0).
+-- column comparison: us_vs_china, open_vs_closed or lab_vs_leader.
+-- column step_group: The group that made the step (US, China, open weights, closed, or the record holder's
+--   organization names).
+-- column rival_group: The group that has to catch up (`other labs` for lab_vs_leader).
+-- column model_id: The step's model.
+-- column model: Its name.
+-- column organization_ids: Its developers.
+-- column countries: Its developers' countries.
+-- column step_on: Its launch date.
+-- column step_year: Year of `step_on`.
+-- column training_compute_flop: Its training compute, FLOP.
+-- column step_leads: True when no rival model had reached its compute by `step_on`.
+-- column caught_up: For leading steps: true once a rival model reached it, false while open; NULL for steps
+--   that did not lead.
+-- column caught_up_on: Launch date of the first rival model to reach it.
+-- column caught_up_by_model_id: That rival model.
+-- column caught_up_by_model: Its name.
+-- column caught_up_by_flop: Its training compute.
+-- column lag_days: `caught_up_on - step_on` (> 0); NULL while open or when the step did not lead.
+-- column open_days: For open steps: days from `step_on` to the last launch date in the data; else NULL.
+-- column behind_days: For steps that did not lead: `step_on` minus the date the rival first reached its
+--   compute (>= 0); else NULL.
+-- example: select step_on, model, training_compute_flop, caught_up_by_model, lag_days, open_days from
+--   marts.catch_up_lag where comparison = 'us_vs_china' and step_group = 'US' and step_on >= '2019-01-01'
+--   order by step_on
+
 -- marts.catch_up_lag: for each frontier step by one group, the days until the first model
 -- of the rival group reached it (training compute >= the step's), after Epoch AI's
 -- compute-lag analyses. Yardstick: training compute, not capability (marts.capability_gap

@@ -1,3 +1,32 @@
+-- table: marts.release_cadence_yearly
+-- doc:
+--   Per organization and calendar year: launches and the median days between consecutive launches (each gap
+--   counted in the year of the later launch, from `marts.release_cadence`). A dense grid from the
+--   organization's first launch year to the last year in the data. The trend: `median_gap_change_days`
+--   compares with the latest earlier year that had a gap, `trend_days_per_year` is the least-squares slope of
+--   the yearly medians (negative = launching more often).
+-- column org_id: Organization.
+-- column organization: Its canonical name.
+-- column country: Its country.
+-- column year: Calendar year.
+-- column launches: Launches that year.
+-- column gaps: Gaps ending that year (launches that had a predecessor).
+-- column median_gap_days: Median of those gaps (NULL when none).
+-- column median_gap_change_days: This year's median minus the latest earlier year's median (NULL when either
+--   is missing).
+-- column trend_days_per_year: Slope of the yearly medians over the organization's years, days per year (NULL
+--   with fewer than two years of gaps).
+-- column complete: True when the year ends on or before the day launches are complete through
+--   (`core.source_coverage.complete_through` of a whole-table source: Epoch AI's). Later years hold only
+--   hand-picked launches: a drop there is missing data, not a slowdown.
+-- example: select year, launches, gaps, median_gap_days, median_gap_change_days from
+--   marts.release_cadence_yearly where org_id = 'openai' and year >= 2019 order by year
+-- refresh kind: cadence_org
+-- refresh columns: org_id
+-- refresh touched: marts.release_cadence_touched_groups()
+-- refresh scope: marts.release_cadence_yearly_last_year()
+
+-- Refresh kind: the groups of marts.release_cadence, marked once for both.
 -- marts.release_cadence_yearly: per organization and calendar year, its launches and
 -- the median days between consecutive launches (gaps counted in the year of the later
 -- launch, from marts.release_cadence). A dense grid from the organization's first

@@ -1,3 +1,28 @@
+-- table: marts.catch_up_lag_yearly
+-- doc:
+--   "Is the gap closing?" in one query, **in training compute** (`marts.capability_gap_yearly` asks it on a
+--   capability index): per comparison, step group and year of the step (a dense grid from the group's first
+--   step to the last year in the data), from `marts.catch_up_lag`. `median_lag_days` is over the caught-up
+--   leading steps only: open steps are not in it, so recent years read low until they close (watch
+--   `open_steps`, and `open_days` in `marts.catch_up_lag`). `median_behind_days` measures the other
+--   direction: how far behind the group was when it set its own records.
+-- column comparison: us_vs_china, open_vs_closed or lab_vs_leader.
+-- column step_group: The group that made the steps.
+-- column rival_group: The group catching up.
+-- column year: Year of the steps.
+-- column frontier_steps: Steps that year.
+-- column leading_steps: Of those, steps that led the rival.
+-- column caught_up_steps: Leading steps the rival has caught up.
+-- column open_steps: Leading steps still open.
+-- column median_lag_days: Median `lag_days` of the caught-up steps (NULL when none).
+-- column min_lag_days: Shortest of those lags.
+-- column max_lag_days: Longest of those lags.
+-- column trailing_steps: Steps that did not lead (the rival was already there).
+-- column median_behind_days: Median `behind_days` of those steps.
+-- example: select year, leading_steps, caught_up_steps, open_steps, median_lag_days from
+--   marts.catch_up_lag_yearly where comparison = 'us_vs_china' and step_group = 'US' and year >= 2019 order
+--   by year
+
 -- marts.catch_up_lag_yearly: "is the gap closing?" in one query, in training compute
 -- (marts.capability_gap_yearly asks the same on a capability index). Per comparison, step
 -- group and year of the step (a dense grid from the group's first step to the last

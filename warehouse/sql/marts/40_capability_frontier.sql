@@ -1,3 +1,45 @@
+-- table: marts.capability_frontier
+-- doc:
+--   The capability frontier month by month, **measured on a capability index** (Epoch AI's Capabilities
+--   Index, ECI: results on dozens of benchmarks put on one scale), not in training compute: what models can
+--   do, not what their training cost (see *Yardsticks* above). For each index, group and month: the best
+--   score of any scored model version of the group released on or before the month's last day, and the
+--   version holding it.
+--
+--   * **Groups** (`group_kind`): `overall` (every version; `group_name` 'all'), `country` (each of the
+--     version's countries as the source gives them, ISO codes, HK its own code; joint work counts for each
+--     country), `access` ('open weights' or 'closed' by `open_weights`; unknown access is left out) and
+--     `organization` (each of the version's `organization_ids`).
+--   * **Read from `core.capability_scores`**: versions with a score and a release date, grouped by the
+--     version's own countries, access and organizations, so a version that links to no `core.models` row
+--     still counts. Versions not scored yet, or without a release date, take no part.
+--   * **Months, not days**: a dense grid from the group's first scored release to the month of the index's
+--     last scored release, so "the best as of a month" is an equality join and groups line up month by month.
+--     `held_since` keeps the exact day; `steps_in_month` counts every rise in the month, including a step
+--     overtaken within its own month (which is counted, not shown).
+--   * **Step**: a release day on which the group's best rises strictly above every earlier day's; its holder
+--     is that day's highest-scored version (equal scores: the smallest `model_version`).
+--   * Refreshed whole, only when `core.capability_scores` changes (a checksum of the columns it reads).
+-- column index_name: The capability index (`ECI`).
+-- column group_kind: overall, country, access or organization.
+-- column group_name: 'all', an ISO country code, 'open weights' / 'closed', or an organization id.
+-- column month: First day of the month.
+-- column best_score: The group's best index score released on or before the month's last day.
+-- column model_version: The version holding it (Epoch's model version, e.g. `gpt-5-2025-08-07_high`).
+-- column model_name: Its model name as the source gives it.
+-- column display_name: Its display name as the source gives it.
+-- column organization_ids: Its developers (`core.organizations.org_id`).
+-- column countries: Its developers' countries, as the source gives them.
+-- column open_weights: Whether its weights are open (NULL unknown).
+-- column held_since: Its release date: the day the group's best became this score.
+-- column steps_in_month: How many times the group's best rose during the month (0: unchanged).
+-- column gain_in_month: `best_score` minus the previous month's (NULL in the group's first month).
+-- example: select group_name, month, round(best_score, 1) as best_score, model_name, held_since from
+--   marts.capability_frontier where group_kind = 'country' and group_name in ('US', 'CN') and month >=
+--   '2025-07-01' and steps_in_month > 0 order by month, group_name
+-- refresh scope: marts.capability_scores_checksum()
+
+-- Refresh: reads core.capability_scores alone and is cheap to recompute: one group.
 -- marts.capability_frontier: the capability frontier month by month, measured by a
 -- capability index (Epoch AI's Capabilities Index, ECI: dozens of benchmarks stitched
 -- into one scale), not by training compute (marts.frontier_timeline): what the models

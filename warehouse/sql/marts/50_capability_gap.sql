@@ -1,3 +1,72 @@
+-- table: marts.capability_gap
+-- doc:
+--   How far behind the follower is, in time, **measured on a capability index** (ECI), not in training
+--   compute (`marts.catch_up_lag`): the time between the leader reaching a capability level and the follower
+--   reaching the same level.
+--
+--   * **Comparisons** (leader -> follower). `us_vs_china`: 'US' and 'China' by the versions' countries, **HK
+--     folded into China**, a version with both US and Chinese developers in neither (as
+--     `marts.catch_up_lag`), in both directions. `open_vs_closed`: 'closed' and 'open weights' by
+--     `open_weights`, unknown access left out, in both directions. `lab_vs_leader`: the follower is each
+--     organization with a scored version; the leader ('leading lab') is every version none of whose
+--     developers is the follower, so the leader at any moment is whichever other lab was ahead
+--     (`leader_organization_ids` names it).
+--   * **`row_kind` 'step'**: each frontier step of the leader (a release day on which the leader's best rose
+--     strictly above every earlier day's; the day's best version), and the first day the follower released a
+--     version scoring at least as much (`follower_reached_on`). The step **leads** (`step_leads`) when the
+--     follower had not reached it by that day; then `lag_days` = `follower_reached_on - leader_reached_on`,
+--     always > 0, and NULL while the follower has not reached it (never 0, never negative): `open_days` says
+--     how long it has stood (to the index's last scored release; a lower bound). A step that did not lead has
+--     `lag_days` NULL. A follower's first scored version catches up every earlier step at once, so its first
+--     lags mostly say when it entered (or when Epoch began to score it).
+--   * **`row_kind` 'month'**: for each month from the follower's first scored release to the month of the
+--     index's last, the follower's best as of the month's end (`measured_on`: the month's last day, or the
+--     index's last scored release in its last month) and how long before that the leader first reached it:
+--     `gap_days` = `measured_on - leader_reached_on` (>= 0; it grows while the follower stands still and
+--     drops when it steps up), `gap_months` = `gap_days / 30.4375` (365.25 / 12). NULL with `follower_ahead`
+--     when the leader had not reached the follower's best by then. `gap_is_lower_bound`: the follower's best
+--     is below the leader's first scored version, so the leader got there on or before `leader_reached_on`
+--     (ECI scores start in 2023).
+--   * Every row is a capability level (`level_score`): the leader's step, or the follower's best. Versions
+--     without a score or a release date take no part. Refreshed whole, only when `core.capability_scores`
+--     changes.
+-- column index_name: The capability index (`ECI`).
+-- column comparison: us_vs_china, open_vs_closed or lab_vs_leader.
+-- column leader: US, China, closed, open weights, or 'leading lab' (every other lab).
+-- column follower: China, US, open weights, closed, or an organization id.
+-- column row_kind: 'step' (a leader's frontier step) or 'month' (the follower's current gap).
+-- column month: Step rows: first day of the step's month; month rows: the month measured.
+-- column level_score: The capability level: the leader's step score, or the follower's best that month.
+-- column leader_model_version: The leader's version that reached the level first (the step; for a month, the
+--   first leader step at or above the follower's best). NULL while the follower is ahead.
+-- column leader_model_name: Its model name.
+-- column leader_organization_ids: Its developers: for lab_vs_leader, the lab that was ahead.
+-- column leader_reached_on: Its release date: when the leader reached the level.
+-- column follower_model_version: Step rows: the follower's first version at or above the level (NULL: not
+--   reached); month rows: the version holding the follower's best.
+-- column follower_model_name: Its model name.
+-- column follower_reached_on: Its release date: when the follower reached the level.
+-- column step_leads: Step rows: true when the follower had not reached the level by `leader_reached_on`. NULL
+--   for month rows.
+-- column lag_days: Step rows: `follower_reached_on - leader_reached_on` for leading steps the follower has
+--   reached (> 0); else NULL.
+-- column open_days: Step rows: for steps the follower has not reached, days from the step to the index's last
+--   scored release; else NULL.
+-- column measured_on: Month rows: the day measured (the month's last day, or the index's last scored
+--   release). NULL for step rows.
+-- column gap_days: Month rows: `measured_on - leader_reached_on` (>= 0); NULL when the follower is ahead.
+-- column gap_months: Month rows: `gap_days / 30.4375`.
+-- column follower_ahead: Month rows: true when the leader had not reached the follower's best by
+--   `measured_on`.
+-- column gap_is_lower_bound: Month rows: true when the follower's best is below the leader's first scored
+--   version (the true gap may be longer).
+-- example: select measured_on, round(level_score, 1) as china_best, follower_model_name, leader_model_name,
+--   leader_reached_on, gap_days, round(gap_months, 1) as gap_months from marts.capability_gap where
+--   comparison = 'us_vs_china' and leader = 'US' and row_kind = 'month' and month >= '2025-09-01' order by
+--   month
+-- refresh scope: marts.capability_scores_checksum()
+
+-- Refresh: reads core.capability_scores alone and is cheap to recompute: one group.
 -- marts.capability_gap: how far behind the follower is, in time, measured by a capability
 -- index (Epoch AI's ECI), not by training compute (marts.catch_up_lag): the time between
 -- the leader reaching a capability level and the follower reaching the same level.

@@ -1,3 +1,39 @@
+-- table: marts.capability_gap_yearly
+-- doc:
+--   "Is the gap closing?" in one query, **on a capability index** (ECI), from `marts.capability_gap`: per
+--   index, comparison, leader, follower and year (a dense grid from the pair's first row to the year of the
+--   index's last scored release). From the step rows: the leader's frontier steps that year, how many led,
+--   how many the follower has caught up and how many stay open, and the median lag of the caught-up ones
+--   (open steps are not in it, so recent years read low until they close: watch `open_steps`). From the month
+--   rows: the mean gap over the year's months and the gap at the year's last month (December, or the last
+--   month of data: "now").
+-- column index_name: The capability index (`ECI`).
+-- column comparison: us_vs_china, open_vs_closed or lab_vs_leader.
+-- column leader: The leader (see `marts.capability_gap`).
+-- column follower: The follower.
+-- column year: Calendar year (of the step, or of the month measured).
+-- column leader_steps: The leader's frontier steps that year.
+-- column leading_steps: Of those, steps the follower had not reached on the day.
+-- column caught_up_steps: Leading steps the follower has reached since.
+-- column open_steps: Leading steps the follower has not reached yet.
+-- column median_lag_days: Median `lag_days` of the caught-up steps (NULL when none).
+-- column min_lag_days: Shortest of those lags.
+-- column max_lag_days: Longest of those lags.
+-- column months: Months measured that year (0 before the follower's first scored version).
+-- column months_follower_ahead: Of those, months when the follower was ahead (no gap).
+-- column mean_gap_days: Mean `gap_days` over the year's months with a gap.
+-- column mean_gap_months: The same in months (30.4375 days).
+-- column year_end_month: The year's last month measured.
+-- column year_end_gap_days: `gap_days` in that month (NULL when the follower was ahead then).
+-- column year_end_gap_months: The same in months.
+-- column year_end_follower_ahead: Whether the follower was ahead in that month.
+-- example: select comparison, year, round(year_end_gap_months, 1) as months_behind_at_year_end,
+--   round(mean_gap_months, 1) as mean_months_behind, leading_steps, caught_up_steps, median_lag_days from
+--   marts.capability_gap_yearly where (comparison, leader) in (('us_vs_china', 'US'), ('open_vs_closed',
+--   'closed')) order by comparison desc, year
+-- refresh scope: marts.capability_scores_checksum()
+
+-- Refresh: reads core.capability_scores alone and is cheap to recompute: one group.
 -- marts.capability_gap_yearly: "is the gap closing?" in one query, measured by a
 -- capability index (ECI), from marts.capability_gap. Per index, comparison, leader,
 -- follower and year (a dense grid from the pair's first row to the year of the index's

@@ -1,3 +1,35 @@
+-- table: marts.allegations_network
+-- doc:
+--   Who accuses whom, of what, and where each allegation stands, quarter by quarter. Only accusations and
+--   lawsuits make edges (`core.allegations.nature`): a regulator's inquiry or study accuses no one. One row
+--   per quarter, edge (accuser -> accused organization ids, with their countries), nature, kind and status,
+--   for every quarter from the allegation's first quarter to the last quarter with an allegation event. An
+--   allegation's status in a quarter is the status of its latest step dated on or before the quarter's last
+--   day. An allegation with several accusers or accused (co-plaintiffs, co-defendants: "Disney, Universal
+--   City Studios v. Midjourney", "Anthropic v. DeepSeek, Moonshot AI, MiniMax") is one edge from each accuser
+--   to each accused.
+-- column quarter: First day of the quarter.
+-- column accuser_org_id: Accuser organization id; one edge per accuser.
+-- column accuser: Accuser as named.
+-- column accuser_country: The accuser's country (registry; NULL when unknown).
+-- column accused_org_id: Accused organization id (NULL: unnamed); one edge per accused organization.
+-- column accused: Accused as named (NULL: unnamed).
+-- column accused_country: The accused's country (registry; NULL when unknown or unnamed).
+-- column nature: accusation or lawsuit (inquiries make no edge).
+-- column kind: Kind of allegation (subject matter).
+-- column status: Status at the quarter's end.
+-- column allegations: Allegations on this edge, of this kind, in this status at the quarter's end.
+-- column new_allegations: Of those, allegations made during the quarter.
+-- column status_changes: Of those, allegations updated during the quarter.
+-- column allegation_ids: The allegations (`core.allegations.allegation_id`).
+-- example: select quarter, accuser_org_id, accuser_country, accused_org_id, accused_country, nature, status,
+--   allegations from marts.allegations_network where accused_org_id = 'deepseek' and quarter >= '2025-01-01'
+--   order by quarter, accuser_org_id limit 8
+-- refresh kind: allegation_edge
+-- refresh columns: accuser_org_id accuser accused_org_id accused nature kind
+-- refresh touched: marts.allegations_network_touched_edges()
+-- refresh scope: marts.allegations_network_last_quarter()
+
 -- marts.allegations_network: who accuses whom, of what, and where each allegation
 -- stands, quarter by quarter. Only accusations and lawsuits make edges: a regulator's
 -- inquiry or study (the FTC's 6(b) orders) accuses no one, and stays in core.allegations

@@ -1,3 +1,52 @@
+-- table: marts.concentration
+-- doc:
+--   How concentrated model launches are, per calendar quarter, as a Herfindahl-Hirschman index (HHI; the
+--   antitrust convention: the sum of squared percentage shares, 0 to 10,000; 10,000 = one holder, 10,000/n =
+--   n equal holders). Shares are of the quarter's launches (`core.models` by `launched_on`): a model
+--   developed by n organizations gives each 1/n of a launch, and likewise across its n countries (HK its own
+--   code). Models with no known organization (country) are left out of that index. A dense grid from the
+--   first to the last quarter with a launch; quarters without launches have NULL indices. Small quarters (few
+--   launches) give high, noisy indices. Two rows per quarter, by `level`: `lab` counts each organization as
+--   itself (Google, DeepMind, Google DeepMind apart); `group` counts each as its group on the launch date
+--   (`core.organization_group`, from `warehouse/reference/organization_parents.csv`: Alphabet for all three
+--   since 2015-10-02), a model of two labs of one group giving the group a whole launch. The launch and
+--   country columns are the same on both rows. A quarter with n launches cannot read below 10,000 / n whoever
+--   made them (one launch: 10,000), so `enough_launches` marks the quarters with 10 or more launches with a
+--   known organization, from which the floor (1,000) sits below the 1,500 under which the 2010 US merger
+--   guidelines call a market unconcentrated; `complete` marks the quarters within the coverage of a
+--   whole-table source (`core.source_coverage`). Read the index only where both are true.
+-- column quarter: First day of the quarter.
+-- column level: `lab` (organizations as themselves) or `group` (organizations as their group on the launch
+--   date).
+-- column launches: Models launched in the quarter.
+-- column launches_with_organization: Of those, with a known organization.
+-- column organizations: Distinct developing organizations.
+-- column hhi_organizations: HHI of launch shares across organizations (0-10,000).
+-- column effective_organizations: 10,000 / `hhi_organizations`: the number of equal-sized developers giving
+--   the same index.
+-- column top_organization_id: Organization with the largest share (ties: the greatest id).
+-- column top_organization_share: Its share (0-1).
+-- column launches_with_country: Models with a known country.
+-- column countries: Distinct developer countries.
+-- column hhi_countries: HHI of launch shares across countries.
+-- column effective_countries: 10,000 / `hhi_countries`.
+-- column top_country: Country with the largest share.
+-- column top_country_share: Its share (0-1).
+-- column complete: True when the quarter ends on or before the day launches are complete through
+--   (`core.source_coverage.complete_through` of a whole-table source: Epoch AI's). Later quarters hold only
+--   hand-picked launches: a drop there is missing data, not a slowdown.
+-- column enough_launches: True with 10 or more launches with a known organization
+--   (`marts.concentration_min_launches()`): enough for the index to measure the race rather than the
+--   quarter's size.
+-- example: select quarter, level, launches, round(hhi_organizations) as hhi_orgs,
+--   round(effective_organizations, 1) as eff_orgs, top_organization_id, round(hhi_countries) as
+--   hhi_countries, complete, enough_launches from marts.concentration where quarter between '2023-04-01' and
+--   '2023-07-01' or quarter >= '2025-10-01' order by quarter, level desc
+-- refresh kind: concentration_quarter
+-- refresh columns: quarter
+-- refresh touched: marts.concentration_touched_quarters()
+-- refresh scope: marts.concentration_span()
+
 -- marts.concentration: how concentrated model launches are, per calendar quarter, as a
 -- Herfindahl-Hirschman index (HHI, the antitrust convention: the sum of squared
 -- percentage shares, 0 to 10,000; 10,000 = one holder, 10,000/n = n equal holders).

@@ -1,3 +1,26 @@
+-- table: marts.policy_velocity
+-- doc:
+--   How fast each jurisdiction moves on AI policy. One row per jurisdiction, month, instrument and stage with
+--   at least one policy change (each step of `core.policies.stages`, dated by its valid time; a month- or
+--   year-precise date sits on its first day). The policy's jurisdiction and instrument are its latest ones.
+-- column jurisdiction: Country code, `EU` or `INT`.
+-- column month: First day of the month.
+-- column instrument: The policy's instrument.
+-- column stage: The stage reached by the change.
+-- column changes: Policy steps that month with this instrument and stage.
+-- column new_policies: Of those, steps that are a policy's first.
+-- column jurisdiction_changes: All the jurisdiction's steps that month.
+-- column jurisdiction_changes_12m: All its steps in the 12 months ending with this one.
+-- column policy_ids: The policies (`core.policies.policy_id`).
+-- example: select jurisdiction, sum(changes) as changes, sum(new_policies) as new_policies from
+--   marts.policy_velocity where month >= '2023-01-01' group by jurisdiction order by changes desc,
+--   jurisdiction limit 6
+-- refresh kind: policy_month
+-- refresh columns: jurisdiction month
+-- refresh touched: marts.policy_velocity_touched_groups()
+-- refresh scope: null
+
+-- Refresh scope null: a row depends on its own group's changes only.
 -- marts.policy_velocity: how fast each jurisdiction moves on AI policy. One row per
 -- jurisdiction, month, instrument and stage with at least one policy change (each
 -- policy.changed step of core.policies, dated by its valid time; a date known only to

@@ -1,3 +1,29 @@
+-- table: marts.releases_monthly
+-- doc:
+--   Model launches per month and developing organization. A dense grid: every organization has a row for
+--   every month from its first launch to the last month in the data, so rolling windows count calendar
+--   months. A joint launch counts once for each developing organization (so `share_of_month` is of
+--   organization credits). Launches known only to the month or year sit on its first month.
+-- column month: First day of the month.
+-- column org_id: Organization (`core.organizations.org_id`).
+-- column organization: Its canonical name.
+-- column country: Its country.
+-- column launches: Models it launched that month.
+-- column launches_day_precision: Of those, launches with a day-precise date.
+-- column rolling_3m: Launches in the 3 months ending with this one.
+-- column rolling_12m: Launches in the 12 months ending with this one.
+-- column cumulative: Launches from its first month to this one.
+-- column share_of_month: Its launches / all organizations' launches that month (0 when none).
+-- column complete: True when the month ends on or before the day launches are complete through
+--   (`core.source_coverage.complete_through` of a whole-table source: Epoch AI's). Later months hold only
+--   hand-picked launches: a drop there is missing data, not a slowdown.
+-- example: select organization, country, rolling_12m, cumulative from marts.releases_monthly where month =
+--   '2025-06-01' order by rolling_12m desc, organization limit 5
+-- refresh kind: launch_month
+-- refresh columns: month
+-- refresh touched: marts.launch_months_touched()
+-- refresh scope: marts.releases_monthly_scope()
+
 -- marts.releases_monthly: model launches per month, organization and country.
 -- A dense grid: every organization has a row for every month from its first launch
 -- to the last month in the data, so rolling windows count calendar months.

@@ -1,3 +1,23 @@
+-- table: marts.releases_monthly_by_country
+-- doc:
+--   Model launches per month and country of the developers (`core.models.countries`; HK stays its own code).
+--   A dense grid per country from its first launch to the last month in the data. A model developed in two
+--   countries counts once for each; a model whose country is unknown is left out.
+-- column month: First day of the month.
+-- column country: ISO country code of a developer.
+-- column launches: Models launched that month with a developer in that country.
+-- column launches_day_precision: Of those, launches with a day-precise date.
+-- column rolling_3m: Launches in the 3 months ending with this one.
+-- column rolling_12m: Launches in the 12 months ending with this one.
+-- column cumulative: Launches from the country's first month to this one.
+-- column share_of_month: Its launches / all countries' launches that month.
+-- column complete: True when the month ends on or before the day launches are complete through
+--   (`core.source_coverage.complete_through` of a whole-table source: Epoch AI's). Later months hold only
+--   hand-picked launches: a drop there is missing data, not a slowdown.
+-- example: select country, sum(launches) as launches_2024, round(avg(share_of_month), 3) as mean_share from
+--   marts.releases_monthly_by_country where year(month) = 2024 group by country order by launches_2024 desc
+--   limit 5
+
 -- marts.releases_monthly_by_country: model launches per month and country of the
 -- developing organizations (core.models.countries; HK stays its own code here).
 -- A dense grid: every country has a row for every month from its first launch to the

@@ -1,3 +1,20 @@
+-- table: marts.releases_yearly_by_group
+-- doc:
+--   Model launches per calendar year and group of organizations: the group-level sibling of the
+--   per-organization marts (`marts.releases_monthly`, `marts.release_cadence`). Each developer counts as its
+--   group on the launch date (`core.organization_group`, from
+--   `warehouse/reference/organization_parents.csv`): Google, Google Brain, DeepMind and Google DeepMind are
+--   Alphabet from 2015-10-02. A model counts once for each group among its developers (a model of two
+--   Alphabet labs is one Alphabet launch); an organization with no parent is its own group. Only years with a
+--   launch of the group have a row.
+-- column year: Calendar year of the launch.
+-- column group_id: The group (`core.organizations.org_id`; the organization itself when it has no parent).
+-- column group_name: Its name.
+-- column launches: Models launched that year with a developer in the group.
+-- column organization_ids: The group's organizations that developed them.
+-- example: select year, group_id, launches, organization_ids from marts.releases_yearly_by_group where year =
+--   2023 order by launches desc, group_id limit 5
+
 -- marts.releases_yearly_by_group: model launches per calendar year and group of
 -- organizations, the group-level sibling of the per-organization marts
 -- (marts.releases_monthly, marts.release_cadence): each developer counts as its group on
