@@ -432,3 +432,31 @@ def test_a_capability_version_relinks_when_the_models_it_names_move(store):
             "zeta-1_high": None, "theta-9_low": "theta-9", "eta-2-mini": "eta-2"}
         for p in CORE_TABLES + MART_TABLES:
             assert _differences(con, p.table, p.macro) == 0, p.table
+
+
+def _correction(ref: str, target: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    return {"event_type": "event.corrected", "occurred_at": "2026-01-15", "source": "test-fix", "source_ref": ref,
+            "payload": {"target_event_id": _event_id(target), "reason": "re-fit", "changes": changes}}
+
+
+def test_a_refit_of_versions_logged_long_before_keeps_their_earlier_corrections(store):
+    """An upstream re-fit corrects the scores of versions logged batches before: the refresh
+    reads those versions' log rows, and every earlier correction of them, by position
+    (incremental.sql's looked_up_positions). A version re-scored a second time keeps what
+    its first correction changed; one never corrected before gets its new score; the rest
+    of the log around them is left as it was."""
+    versions = [_score(f"v{k}", None, score=100.0 + k) for k in range(6)]
+    _append(store, versions + _launches(40), 0)
+    assert _refresh(store).mode == "full"
+    _append(store, [_correction("fix/1", versions[0], {"display_name": "V zero", "score": 150.0})]
+            + _launches(40, start=40), 1)
+    assert _refresh(store).mode == "incremental"
+    refit = [_correction("refit/0", versions[0], {"score": 90.0}), _correction("refit/3", versions[3], {"score": 80.0})]
+    _append(store, refit, 2)
+    with store.writer() as con:
+        assert refresh_projections(con).mode == "incremental"
+        rows = con.execute("select model_version, display_name, score from core.capability_scores").fetchall()
+        assert sorted(rows) == [("v0", "V zero", 90.0), ("v1", None, 101.0), ("v2", None, 102.0),
+                                ("v3", None, 80.0), ("v4", None, 104.0), ("v5", None, 105.0)]
+        for p in CORE_TABLES + MART_TABLES:
+            assert _differences(con, p.table, p.macro) == 0, p.table

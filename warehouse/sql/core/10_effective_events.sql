@@ -10,8 +10,10 @@
 -- With src 'dirty', only the events marked dirty are recomputed: their own log rows and
 -- every correction or retraction that targets them, wherever it is in the log (found
 -- through projection_state.amendments, not by reading every amendment's payload). Every
--- log row after the checkpoint (variable projected_position) is one of those, so the
--- log is looked up by event id only for the dirty events logged before it.
+-- log row after the checkpoint (variable projected_position) is one of those; the ones
+-- before it are read by position (variable looked_up_positions, set by
+-- sql/refresh/incremental.sql: the dirty events logged before the checkpoint and the
+-- earlier amendments of dirty events).
 create table if not exists projection_state.amendments (target_event_id varchar, position bigint not null);
 
 -- A retraction of a correction is listed under the correction and under the corrected event
@@ -33,17 +35,10 @@ create or replace macro core.effective_events_of(as_of, src) as table
 with log as (
     select * from events.log where src <> 'dirty' and recorded_at <= as_of::timestamptz
     union all
-    -- (positions first, from narrow columns; then one read of the wide rows)
-    select * from events.log
-    where src = 'dirty' and position in (
-        select position from events.log where position > getvariable('projected_position')
-        union all
-        select position from events.log
-        where getvariable('stored_events') and event_id in (select key from core.dirty_keys('stored_event'))
-        union all
-        select position from projection_state.amendments
-        where position <= getvariable('projected_position')
-          and target_event_id in (select key from core.dirty_keys('event')))
+    select * from events.log where src = 'dirty' and position > getvariable('projected_position')
+    union all
+    -- (the rows before the checkpoint, by position: sql/refresh/incremental.sql lists them)
+    select * from events.log where src = 'dirty' and list_contains(getvariable('looked_up_positions'), position)
 ),
 retracted as (
     select distinct payload ->> 'target_event_id' as event_id from log where event_type = 'event.retracted'
