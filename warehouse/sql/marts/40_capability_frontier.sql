@@ -89,15 +89,15 @@ create or replace macro marts.capability_members(as_of, src) as table
 with scored as (select * from marts.capability_scored(as_of, src))
 select 'overall' as group_kind, 'all' as group_name, index_name, model_version, score, released_on from scored
 union all
-select 'country', country, index_name, model_version, score, released_on
-from scored s, unnest(list_distinct(s.countries)) as c(country)
+-- (unnest in the select list: a lateral unnest in the from clause is planned as a join)
+select 'country', unnest(list_distinct(countries)), index_name, model_version, score, released_on from scored
 union all
 select 'access', case when open_weights then 'open weights' else 'closed' end, index_name, model_version, score,
        released_on
 from scored where open_weights is not null
 union all
-select 'organization', org_id, index_name, model_version, score, released_on
-from scored s, unnest(list_distinct(s.organization_ids)) as o(org_id)
+select 'organization', unnest(list_distinct(organization_ids)), index_name, model_version, score, released_on
+from scored
 union all
 select 'us_vs_china', case when list_contains(countries, 'US') then 'US' else 'China' end, index_name, model_version,
        score, released_on
