@@ -27,33 +27,33 @@ except
 select 'stored_event', event_id from events.log where position > getvariable('projected_position');
 
 set variable stored_events = exists (select 1 from core.dirty_keys('stored_event'));
--- Their ids as a list of constants: a filter on constants is pushed into the scans (the
--- log's index on event_id answers it), where a join on dirty_keys would read the whole
--- event_id column of each table it looks them up in (a re-fit corrects hundreds of
--- versions logged long before: the ids are scattered over the whole log).
+-- Their ids, and their log positions, as lists of constants: a filter on constants is
+-- pushed into the scans (the log's indexes answer it), where a join on dirty_keys would
+-- read a whole column of each table it looks them up in (a re-fit corrects hundreds of
+-- versions logged long before: they are scattered over the whole log). The tables that
+-- carry the log's position are filtered on it (an integer: cheaper than an id).
 set variable stored_event_ids = (select list(key) from core.dirty_keys('stored_event'));
+set variable stored_event_positions = (
+    select list(position) from events.log
+    where getvariable('stored_events') and event_id in (select key from core.dirty_keys('stored_event')));
 
 -- The keys the current rows of those events count in: recomputed even if the event
 -- leaves them (a retraction, a correction that drops an organization).
 insert into projection_state.dirty
-select 'model', model_id from projection_state.model_launches where getvariable('stored_events') and list_contains(getvariable('stored_event_ids'), event_id)
+select 'model', model_id from projection_state.model_launches where getvariable('stored_events') and list_contains(getvariable('stored_event_positions'), position)
 union all
 select 'org', org_id from projection_state.organization_mentions where getvariable('stored_events') and list_contains(getvariable('stored_event_ids'), event_id)
 union all
-select 'subject', subject from projection_state.effective_events where getvariable('stored_events') and list_contains(getvariable('stored_event_ids'), event_id);
+select 'subject', subject from projection_state.effective_events where getvariable('stored_events') and list_contains(getvariable('stored_event_positions'), position);
 
 -- The log rows before the checkpoint that the dirty events' rows are recomputed from (see
 -- core.effective_events_of): the stored events' own, and every earlier correction or
 -- retraction of a dirty event. Positions, as constants, so that the wide rows are read
 -- through the log's primary key (no scan of the payloads around them).
-set variable looked_up_positions = (
-    select list(position) from (
-        select position from events.log
-        where getvariable('stored_events') and list_contains(getvariable('stored_event_ids'), event_id)
-        union all
-        select position from projection_state.amendments
-        where position <= getvariable('projected_position')
-          and target_event_id in (select key from core.dirty_keys('event'))));
+set variable looked_up_positions = list_concat(
+    getvariable('stored_event_positions'),
+    (select list(position) from projection_state.amendments
+     where position <= getvariable('projected_position') and target_event_id in (select key from core.dirty_keys('event'))));
 
 -- Recompute the rows of the dirty events once; each table then swaps them in.
 delete from projection_state.recomputed_effective_events;
@@ -63,11 +63,11 @@ insert into projection_state.recomputed_mentions select * from core.organization
 delete from projection_state.recomputed_launches;
 insert into projection_state.recomputed_launches select * from core.model_launches_of('infinity', 'dirty');
 
-delete from projection_state.effective_events where getvariable('stored_events') and list_contains(getvariable('stored_event_ids'), event_id);
+delete from projection_state.effective_events where getvariable('stored_events') and list_contains(getvariable('stored_event_positions'), position);
 insert into projection_state.effective_events select * from projection_state.recomputed_effective_events;
 delete from projection_state.organization_mentions where getvariable('stored_events') and list_contains(getvariable('stored_event_ids'), event_id);
 insert into projection_state.organization_mentions select * from projection_state.recomputed_mentions;
-delete from projection_state.model_launches where getvariable('stored_events') and list_contains(getvariable('stored_event_ids'), event_id);
+delete from projection_state.model_launches where getvariable('stored_events') and list_contains(getvariable('stored_event_positions'), position);
 insert into projection_state.model_launches select * from projection_state.recomputed_launches;
 
 -- The keys the new rows count in.
