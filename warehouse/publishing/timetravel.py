@@ -13,8 +13,16 @@ Either is an in-memory warehouse whose `events.log` is a view over the snapshot'
 (nothing is copied), holding the same macros as the snapshot. Its tables are built
 when a statement first names them (`PastWarehouse.build_for`), each with the tables it
 reads and nothing else, by the statements a full refresh runs: the intermediate tables
-once (warehouse/sql/refresh/full.sql), then each table from its
-`<table>_of('infinity', 'state')` macro.
+once, then each table from its `<table>_of('infinity', 'state')` macro.
+
+The intermediate tables (one row per event) come from the snapshot when its tables are
+current: views over its rows of the events that existed at the moment, with the few
+events an amendment recorded later changed recomputed from the log as it stood; and
+core.models keeps the snapshot's row of every model none of whose launches changed
+(`_intermediate_tables`, `_models_from_snapshot`). So a past mart reads the snapshot's
+file rather than holding a recomputation of the whole log in memory: at a million
+events, 2-3 s of CPU in about 600 MB, against 12 s and 1.4 GB. A snapshot whose tables
+are behind its log is answered from the log alone (warehouse/sql/refresh/full.sql).
 """
 
 from __future__ import annotations
@@ -415,7 +423,7 @@ def _models_from_snapshot(con: duckdb.DuckDBPyConnection, views: dict[str, str],
     changed = " union select model_id from past.changed_model_launches" if isinstance(moment, RecordTime) else ""
     con.execute(
         f"""create or replace table past.touched_models as
-            select model_id from snapshot.projection_state.model_launches
+            select distinct model_id from snapshot.projection_state.model_launches
             where event_id not in (select event_id from past.kept_events){changed}"""
     )
     launches = views["projection_state.model_launches"]
