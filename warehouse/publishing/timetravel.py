@@ -475,10 +475,9 @@ def _recompute_changed_events(con: duckdb.DuckDBPyConnection, at: dt.datetime) -
                 or position in (select a.position from snapshot.projection_state.amendments a
                                 where a.target_event_id in (select event_id from past.changed)))"""
     )
-    try:
-        con.execute("create table past.changed_effective_events as select * from core.effective_events('infinity')")
-    finally:
-        con.execute(_record_time_log(at))
+    con.execute("create table past.changed_effective_events as select * from core.effective_events('infinity')")
+    # (inside PastWarehouse.build's transaction: a statement that fails rolls this back too)
+    con.execute(_record_time_log(at))
     # The readers' stored side (src 'state') is projection_state.<table>: pointed at the
     # changed events' rows while the next table is computed from them.
     for table, source in (("organization_mentions", "effective_events"), ("model_launches", "organization_mentions")):
