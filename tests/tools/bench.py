@@ -470,7 +470,7 @@ def _child_as_of(home_dir: str, moment: str) -> dict:
 def _answer_now(home: Path) -> list[str]:
     """AS_OF_QUERY on the published snapshot (today), as the CSV line `airace sql` prints."""
     from warehouse import WarehouseHome
-    from warehouse.timetravel import open_snapshot
+    from warehouse.publishing.timetravel import open_snapshot
 
     with open_snapshot(WarehouseHome.resolve(home)) as con:
         return [",".join(str(value) for value in con.execute(AS_OF_QUERY).fetchall()[0])]
