@@ -117,8 +117,9 @@ def test_only_the_tables_a_statement_names_are_built_with_what_they_read(race):
     with open_past(race.home, RecordTime(dt.datetime(2100, 1, 1, tzinfo=dt.UTC))) as past:
         assert past.build_for("select count(*) from events.log") == []
         assert past.build_for("select * from marts.policy_velocity") == ["core.policies", "marts.policy_velocity"]
+        # (its `complete` column reads core.source_coverage, through core.complete_through)
         assert past.build_for('select * from "MARTS"."releases_monthly" join core.policies using (x)') == [
-            "core.organizations", "core.models", "marts.releases_monthly"]
+            "core.organizations", "core.models", "core.source_coverage", "marts.releases_monthly"]
         assert past.build_for("select * from marts.releases_monthly") == []  # built once
 
 
