@@ -13,8 +13,8 @@ Either is an in-memory warehouse whose `events.log` is a view over the snapshot'
 (nothing is copied), holding the same macros as the snapshot. Its tables are built
 when a statement first names them (`PastWarehouse.build_for`), each with the tables it
 reads and nothing else, by the statements a full refresh runs: the intermediate tables
-once (warehouse/sql/refresh/full.sql), then each table from its
-`<table>_of('infinity', 'state')` macro.
+once (warehouse/sql/refresh/full.sql), then each table from its definition rendered
+for the materialized state (warehouse.projections.refresh.recompute_whole_sql).
 """
 
 from __future__ import annotations
@@ -201,6 +201,8 @@ class PastWarehouse:
         return self.build(tables_named(sql))
 
     def build(self, tables: Iterable[str]) -> list[str]:
+        from warehouse.projections.refresh import recompute_whole_sql
+
         todo = [t for t in tables_with_inputs(tables) if t not in self.built]
         if not todo:
             return []
@@ -210,7 +212,7 @@ class PastWarehouse:
         self.con.execute("begin transaction")
         try:
             for table in todo:
-                self.con.execute(f"create or replace table {table} as select * from {table}_of('infinity', 'state')")
+                self.con.execute(recompute_whole_sql(table))
             self.con.execute("commit")
         except BaseException:
             self.con.execute("rollback")
@@ -341,9 +343,9 @@ def _keep_what_had_happened(con: duckdb.DuckDBPyConnection, until: dt.date) -> N
 
 @cache
 def _full_refresh_sql() -> str:
-    from warehouse.projections.refresh import REFRESH_DIR
+    from warehouse.projections.refresh import full_refresh_sql
 
-    return (REFRESH_DIR / "full.sql").read_text()
+    return full_refresh_sql()
 
 
 def all_tables() -> tuple[str, ...]:
