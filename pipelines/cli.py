@@ -56,6 +56,8 @@ def _counts_table(title: str, rows: list[CountsRow]) -> Table:
 def run(
     home: HomeOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's event log.")] = False,
+    full_refresh: Annotated[bool, typer.Option(
+        "--full-refresh", help="Recompute every core and mart table from the whole log, not only what is new.")] = False,
 ) -> None:
     """Ingest every configured source and materialize everything, through the same Dagster graph as the UI."""
     import dagster as dg
@@ -74,7 +76,10 @@ def run(
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": log_level}}},
+                "ops": {"projections_and_marts": {"config": {"full": full_refresh}}},
+            },
         )
     if not result.success:
         failed = [event.step_key for event in result.all_events if event.is_step_failure]

@@ -38,6 +38,22 @@ def test_airace_run_records_its_run_and_materializations_in_the_ui_instance(home
         assert all(r.status.value == "SUCCEEDED" for r in records.values()), records
 
 
+def test_airace_run_full_refresh_recomputes_every_table_from_the_whole_log(home, dagster_home: Path):
+    """`airace run --full-refresh` reaches the refresh: it recomputes from scratch where a
+    plain run would carry its checkpoint forward (the reason a report gives is only
+    given when asked)."""
+    runner = CliRunner()
+    for flags in ([], ["--full-refresh"]):
+        result = runner.invoke(app, ["run", "--home", str(home.root), *flags], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            event = instance.get_latest_materialization_event(dg.AssetKey(["core", "models"]))
+            metadata = event.asset_materialization.metadata
+            reason = metadata["full_refresh_reason"].value
+        assert metadata["mode"].value == "full"
+        assert (reason == "rebuild from scratch") == bool(flags), reason
+
+
 ASSET_NODES = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
   assetNodes { assetKey { path } dependencyKeys { path } } } } } }"""
 

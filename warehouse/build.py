@@ -9,18 +9,20 @@ scratch (warehouse.projections.refresh.rebuild_projections).
 from __future__ import annotations
 
 from warehouse.log.store import EventStore
-from warehouse.projections.refresh import RefreshReport, refresh_projections
+from warehouse.projections.refresh import RefreshReport, rebuild_projections, refresh_projections
 from warehouse.publishing.snapshot import PublishedSnapshot, publish_snapshot
 
 
-def refresh(store: EventStore) -> RefreshReport:
+def refresh(store: EventStore, *, full: bool = False) -> RefreshReport:
     """Bring core.* and marts.* up to the log: incrementally from the checkpoint when it
-    can be trusted, else in full (see warehouse.projections.refresh.refresh_projections)."""
+    can be trusted, else in full (see warehouse.projections.refresh.refresh_projections). `full`
+    forces a full refresh whatever the checkpoint says (`airace run --full-refresh`): the
+    way out should an incremental refresh ever be doubted."""
     with store.writer(purpose="refresh projections") as con:
-        return refresh_projections(con)
+        return rebuild_projections(con) if full else refresh_projections(con)
 
 
-def refresh_and_publish(store: EventStore) -> tuple[dict[str, int], PublishedSnapshot]:
-    """Refresh core.* and marts.* from the log, then publish the analysts' snapshot."""
-    report = refresh(store)
+def refresh_and_publish(store: EventStore, *, full: bool = False) -> tuple[dict[str, int], PublishedSnapshot]:
+    """Refresh core.* and marts.* from the log (see `refresh`), then publish the analysts' snapshot."""
+    report = refresh(store, full=full)
     return report.counts, publish_snapshot(store.home, lock_timeout_s=store.lock_timeout_s)

@@ -61,10 +61,10 @@ def tables_read(
             elif name in tables or (name.endswith("_in") and reader_of in tables):
                 found.add(name if name in tables else reader_of)
             elif name.endswith("_in"):
-                # A reader over an intermediate (projections._READERS): the file defines
-                # it over its stored side only; the full one adds the log side
-                # `<name>(as_of)` to the stored `<name>_stored(src)`.
-                pending += [name, reader_of, f"{reader_of}_stored"]
+                # A reader over an intermediate (refresh.INTERMEDIATES), or a macro
+                # named so: rendered as the intermediate's log side `<name>_of` or its
+                # stored side `<name>_stored` (warehouse/projections/rendering.py).
+                pending += [name, f"{reader_of}_of", f"{reader_of}_stored"]
             elif name in bodies:
                 pending.append(name)
     found.discard(table)

@@ -5,7 +5,9 @@ file under warehouse/sql/, so the same definition answers "as known at ts"
 (`<table>_as_of(as_of)`, or `airace sql --as-of`: src 'log', recomputed from the log)
 and "now" (materialized here as a table, from intermediate tables kept in
 projection_state: src 'state' for a full refresh, 'dirty' for an incremental one
-that recomputes only the keys new events touch; see sql/core/00_keys.sql).
+that recomputes only the keys new events touch; see sql/core/00_keys.sql). Each is
+rendered per mode in Python before DuckDB binds it (warehouse/projections/rendering.py), so a
+refresh binds only the materialized tables, never the log-side tree.
 
 `refresh_projections` keeps a checkpoint (the last log position projected, its hash
 and a fingerprint of the definitions) so that after an append only the new log rows
@@ -20,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -27,6 +30,16 @@ import duckdb
 
 from schemas.registry import organization_roles
 from warehouse.projections.catalog import CORE_TABLES, MART_TABLES, SQL_DIR, KeyedCore, KeyedMart, Projection
+from warehouse.projections.rendering import (
+    MODES,
+    Catalog,
+    Mode,
+    defined_macro,
+    log_stand_in,
+    render,
+    rendered_name,
+    statements,
+)
 
 REFERENCE_DIR = SQL_DIR.parent / "reference"
 # The reference tables, and the alias keys define_macros derives from the registry.
@@ -39,6 +52,9 @@ ORGANIZATIONS_CSV = REFERENCE_DIR / "organizations.csv"
 MODEL_ALIASES_CSV = REFERENCE_DIR / "model_aliases.csv"
 ORGANIZATION_PARENTS_CSV = REFERENCE_DIR / "organization_parents.csv"
 REFRESH_DIR = SQL_DIR / "refresh"
+# A definition file whose name ends so holds the macros that mark the keys an incremental
+# refresh recomputes; it reads tables, so it is created after every definition.
+TOUCHED_SUFFIX = "_touched"
 STATE_SCHEMA = "projection_state"
 # The intermediate tables an incremental refresh maintains row by row.
 STATE_TABLES = (
@@ -55,7 +71,7 @@ STATE_TABLES = (
 CHECKPOINT_TABLE = f"{STATE_SCHEMA}.checkpoint"
 # Bumped when the refresh logic in this module changes what it writes: like a changed
 # .sql file, it makes the next refresh a full one.
-REFRESH_LOGIC_VERSION = "4"
+REFRESH_LOGIC_VERSION = "5"
 
 
 # How each table is kept by an incremental refresh: declared in its SQL file's header
@@ -92,33 +108,87 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _definition_files() -> list[Path]:
-    return sorted(SQL_DIR.glob("core/*.sql")) + sorted(SQL_DIR.glob("marts/*.sql"))
+    """The definition files in the order they are created: core, then marts, each by
+    name (a table's file after those of the tables it reads); then the `*_touched.sql`
+    files, whose macros (the keys an incremental refresh marks) read the tables the
+    definitions create, so they come once every table exists."""
+    files = sorted(SQL_DIR.glob("core/*.sql")) + sorted(SQL_DIR.glob("marts/*.sql"))
+    return [f for f in files if not _is_touched(f)] + [f for f in files if _is_touched(f)]
+
+
+def _is_touched(sql_file: Path) -> bool:
+    return sql_file.stem.endswith(TOUCHED_SUFFIX)
+
+
+# The intermediate tables read through a reader `<name>_in(as_of, src)`: from the log
+# by `<name>_of`, from the materialized state by `<name>_stored` (see warehouse/projections/rendering.py).
+INTERMEDIATES = ("core.effective_events", "core.organization_mentions", "core.model_launches")
+
+
+@cache
+def _catalog() -> Catalog:
+    texts = [path.read_text() for path in _definition_files()]
+    return Catalog.of(texts, (p.table for p in CORE_TABLES + MART_TABLES), INTERMEDIATES)
+
+
+@cache
+def render_sql(sql: str) -> str:
+    """A statement (or script) outside any mode, its calls of definitions rendered: each
+    call names its mode with a literal (`core.models_of('infinity', 'state')`)."""
+    return "\n".join(render(statement, None, _catalog()) for statement in statements(sql))
+
+
+def _refresh_script(name: str) -> str:
+    return render_sql((REFRESH_DIR / name).read_text())
 
 
 def define_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every macro, and each `<name>_in(as_of, src)` reader (see _Reader).
+    """Create every macro, each that takes `src` once per mode (warehouse/projections/rendering.py).
 
     Macros are bound when created, so a table a later macro reads must exist first:
-    after each file, its tables are created empty if missing (their shape is the
-    macro's), then its reader. While the files are read, each reader names only its
-    stored side (a table), so creating a macro binds against tables rather than against
-    the whole log-side tree of everything it reads (seconds); the full readers, that
-    pick the log or the stored side by `src`, are put in place at the end.
+    after each file, its table is created empty if missing (its shape is the macro's).
     """
     con.execute("create schema if not exists core; create schema if not exists marts")
     _load_organization_roles(con)
     projections = {p.sql_file: p for p in CORE_TABLES + MART_TABLES}
     existing = _existing_tables(con)
+    catalog = _catalog()
+    # Each 'log' definition is created first as a stand-in (rendering.log_stand_in), so
+    # that creating the definitions that call it binds against its shape alone, not the
+    # whole log-side tree below it (seconds); the real ones replace the stand-ins at the
+    # end, last first, each so binding against stand-ins still.
+    log_definitions = []
     for sql_file in _definition_files():
-        con.execute(sql_file.read_text())
+        for statement in statements(sql_file.read_text()):
+            if defined_macro(statement, catalog) is None:
+                con.execute(render(statement, None, catalog))
+                continue
+            con.execute(render(statement, "state", catalog))
+            con.execute(render(statement, "dirty", catalog))
+            con.execute(log_stand_in(statement, catalog))
+            log_definitions.append(render(statement, "log", catalog))
         projection = projections.get(sql_file)
-        if projection is None:
-            continue
-        if projection.table not in existing:
-            con.execute(f"create table {projection.table} as select * from {projection.macro}('infinity') limit 0")
-        con.execute(_Reader.of(projection).stored_only_sql())
-    for reader in reversed(_READERS):
-        con.execute(reader.full_sql())
+        if projection is not None and projection.table not in existing:
+            con.execute(f"create table {projection.table} as select * from {_of(projection.table, 'state')} limit 0")
+    for definition in reversed(log_definitions):
+        con.execute(definition)
+
+
+def _of(table: str, mode: Mode) -> str:
+    """The table's definition, rendered for `mode`, called for now ('infinity')."""
+    return f"{rendered_name(f'{table}_of', mode)}('infinity')"
+
+
+def recompute_whole_sql(table: str) -> str:
+    """The statement that recomputes `table` whole from the materialized state (the
+    refresh's and time travel's)."""
+    return f"create or replace table {table} as select * from {_of(table, 'state')}"
+
+
+def full_refresh_sql() -> str:
+    """The script that fills the intermediate tables from the whole log (before the
+    core and mart tables, each by recompute_whole_sql)."""
+    return _refresh_script("full.sql")
 
 
 def _load_organization_roles(con: duckdb.DuckDBPyConnection) -> None:
@@ -129,126 +199,6 @@ def _load_organization_roles(con: duckdb.DuckDBPyConnection) -> None:
         f"create or replace table {STATE_SCHEMA}.organization_roles (event_type varchar, field varchar, role varchar)"
     )
     con.executemany(f"insert into {STATE_SCHEMA}.organization_roles values (?, ?, ?)", organization_roles())
-
-
-@dataclass(frozen=True)
-class _Reader:
-    """`<name>_in(as_of, src)`: what every definition reads another table through.
-
-    Its 'log' side recomputes the table from the log as of `as_of` (time travel); its
-    stored side reads what the refresh materialized (for a projection, the whole
-    table: a mart reads the whole, already refreshed, core table; for an intermediate
-    table, `<name>_stored(src)`, which for src 'dirty' keeps the rows of the keys marked
-    dirty). A macro is bound on every call, the branch a constant `src` prunes
-    included, so while tables are refreshed the readers name their stored side alone
-    (see _readers_on_tables).
-    """
-
-    name: str
-    log: str
-    stored: str
-
-    @classmethod
-    def of(cls, projection: Projection) -> _Reader:
-        return cls(projection.table, f"{projection.macro}(as_of)", projection.table)
-
-    def full_sql(self) -> str:
-        return f"""create or replace macro {self.name}_in(as_of, src) as table
-                   select * from {self.log} where src = 'log'
-                   union all
-                   select * from {self.stored} where src <> 'log'"""
-
-    def stored_only_sql(self, catalog: str = "") -> str:
-        name = f"{catalog}.{self.name}" if catalog else self.name
-        return f"create or replace macro {name}_in(as_of, src) as table select * from {self.stored}"
-
-
-# The intermediate tables' readers (`<name>(as_of)` from the log, `<name>_stored(src)`
-# materialized), then the projections', in the order they are defined: each reads only
-# readers before it, so putting the full ones back in reverse binds each against stored
-# sides only.
-_READERS: tuple[_Reader, ...] = tuple(
-    _Reader(name, f"{name}(as_of)", f"{name}_stored(src)")
-    for name in ("core.effective_events", "core.organization_mentions", "core.model_launches")
-) + tuple(_Reader.of(p) for p in CORE_TABLES + MART_TABLES)
-
-
-# An in-memory catalog, attached to the database instance once, holding a stored-only
-# copy of each reader a definition calls (see _readers_on_tables).
-READERS_CATALOG = "airace_refresh_readers"
-
-
-def _prepare_stored_readers(con: duckdb.DuckDBPyConnection) -> bool:
-    """Put the stored-only readers in READERS_CATALOG (outside the refresh's transaction:
-    a transaction writes to one database only). They live as long as the database
-    instance, so a later refresh in it finds them there (a table in that catalog names
-    the readers it holds). False when they cannot be made (a macro is bound when
-    created: the tables it reads must exist)."""
-    statements = [f"create schema if not exists {READERS_CATALOG}.{schema}" for schema in ("core", "marts")]
-    statements += [reader.stored_only_sql(catalog=READERS_CATALOG) for reader in _readers_read()]
-    version = hashlib.sha256("\n".join(statements).encode()).hexdigest()
-    con.execute(f"attach if not exists ':memory:' as {READERS_CATALOG}")
-    con.execute(f"create table if not exists {READERS_CATALOG}.main.prepared (version varchar)")
-    if con.execute(f"select count(*) from {READERS_CATALOG}.main.prepared where version = ?", [version]).fetchall()[0][0]:
-        return True
-    try:
-        con.execute(";\n".join(statements))
-    except duckdb.CatalogException:
-        return False
-    con.execute(f"delete from {READERS_CATALOG}.main.prepared")
-    con.execute(f"insert into {READERS_CATALOG}.main.prepared values (?)", [version])
-    return True
-
-
-@contextmanager
-def _readers_on_tables(con: duckdb.DuckDBPyConnection, timer: _StepTimer, prepared: bool) -> Iterator[None]:
-    """Within the refresh, have each reader a definition calls name its stored side alone.
-
-    Otherwise every statement would bind the log-side tree of each table it reads
-    (tens of ms per statement, whatever the size of the change); readers that name
-    only their stored side bind in microseconds. When they could be `prepared`, the
-    stored-only readers sit in their own in-memory catalog (_prepare_stored_readers),
-    put first on the search path for the schemas core and marts while the refresh runs:
-    the database's own (full) readers are not touched, so there is nothing to put back
-    or to commit. (A table the refresh creates is named with its database: `create`
-    takes the first catalog on the path.) Else (a database whose tables are not all
-    there yet) the database's readers are replaced within the refresh's transaction
-    and the full ones put back before it commits (each against stored sides only, see
-    _READERS); a failure rolls them back.
-    """
-    if prepared:
-        with timer.step("readers"):
-            # (every schema of the database stays on the path: a schema the path does not
-            # name is not looked up once a path is set)
-            schemas = con.execute(
-                "select '\"' || database_name || '\".\"' || schema_name || '\"' from duckdb_schemas() "
-                "where database_name = current_database() order by schema_name <> 'main', schema_name"
-            ).fetchall()
-            path = [f"{READERS_CATALOG}.core", f"{READERS_CATALOG}.marts"] + [name for (name,) in schemas]
-            # (current_database() then names the readers' catalog: see _in_database)
-            con.execute("set variable refreshed_database = current_database()")
-            con.execute("set search_path = ?", [",".join(path)])
-        try:
-            yield
-        finally:
-            con.execute("reset search_path")
-            con.execute("reset variable refreshed_database")
-        return
-    read = _readers_read()
-    with timer.step("readers"):
-        for reader in read:
-            con.execute(reader.stored_only_sql())
-    yield
-    with timer.step("readers"):
-        for reader in reversed(read):
-            con.execute(reader.full_sql())
-
-
-def _readers_read() -> tuple[_Reader, ...]:
-    """The readers some definition calls: only those bind during a refresh (binding a
-    full reader again costs milliseconds; products' is read by none)."""
-    text = "".join(path.read_text() for path in _definition_files())
-    return tuple(r for r in _READERS if f"{r.name}_in(" in text.replace(f"macro {r.name}_in(", ""))
 
 
 # --------------------------------------------------------------------------- refresh
@@ -321,8 +271,9 @@ def _missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted(required - _existing_tables(con))
 
 
-def _readers_defined(con: duckdb.DuckDBPyConnection) -> bool:
-    expected = {f"{r.name.split('.')[1]}_in" for r in _READERS}
+def _definitions_defined(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every table's definition is there, in every mode."""
+    expected = {rendered_name(f"{p.table}_of", mode).split(".")[1] for p in CORE_TABLES + MART_TABLES for mode in MODES}
     rows = con.execute(
         "select distinct function_name from duckdb_functions() where function_type = 'table_macro'"
     ).fetchall()
@@ -357,9 +308,19 @@ def _same_definitions(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
 
 def _drop_materialized(con: duckdb.DuckDBPyConnection) -> None:
     # Dropped, not replaced: a changed definition may change a table's shape, and the
-    # readers are bound to the tables' shapes when define_macros creates them.
+    # macros of modes 'state' and 'dirty' are bound to the tables' shapes when
+    # define_macros creates them.
     for table in [p.table for p in CORE_TABLES + MART_TABLES] + list(STATE_TABLES):
         con.execute(f"drop table if exists {table}")
+    # Every macro of core and marts comes from the definitions: none of the replaced ones
+    # (a renamed helper, an older rendering) is left behind, nor copied to the snapshot.
+    macros = con.execute(
+        """select distinct schema_name, function_name, function_type from duckdb_functions()
+           where database_name = current_database() and schema_name in ('core', 'marts')
+             and function_type in ('macro', 'table_macro')"""
+    ).fetchall()
+    for schema, name, kind in macros:
+        con.execute(f'drop macro {"table " if kind == "table_macro" else ""}if exists {schema}."{name}"')
 
 
 def _ensure_definitions(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
@@ -368,30 +329,23 @@ def _ensure_definitions(con: duckdb.DuckDBPyConnection, fingerprint: str) -> Non
     if not _same_definitions(con, fingerprint):
         _drop_materialized(con)
         define_macros(con)
-    elif _missing_tables(con) or not _readers_defined(con):
+    elif _missing_tables(con) or not _definitions_defined(con):
         define_macros(con)
-
-
-def _in_database(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """The table named with its database, for a `create` while the readers' catalog is
-    first on the search path (see _readers_on_tables)."""
-    db = con.execute("select coalesce(getvariable('refreshed_database'), current_database())").fetchall()[0][0]
-    return f'"{db}".{table}'
 
 
 def _recompute_whole(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """The table recomputed whole, from the materialized state."""
-    con.execute(f"create or replace table {_in_database(con, table)} as select * from {table}_of('infinity', 'state')")
+    con.execute(recompute_whole_sql(table))
 
 
 def _insert_dirty_rows(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """The table's rows for the keys marked dirty (the rows they replace already deleted)."""
-    con.execute(f"insert into {table} select * from {table}_of('infinity', 'dirty')")
+    con.execute(f"insert into {table} select * from {_of(table, 'dirty')}")
 
 
 def _refresh_full(con: duckdb.DuckDBPyConnection, timer: _StepTimer) -> None:
     with timer.step(STATE_SCHEMA):
-        con.execute((REFRESH_DIR / "full.sql").read_text())
+        con.execute(full_refresh_sql())
     for projection in CORE_TABLES:
         with timer.step(projection.table):
             _recompute_whole(con, projection.table)
@@ -402,7 +356,7 @@ def _refresh_incremental(con: duckdb.DuckDBPyConnection, after_position: int, ti
     each with whether any of its groups is marked."""
     with timer.step(STATE_SCHEMA):
         con.execute("set variable projected_position = ?", [after_position])
-        con.execute((REFRESH_DIR / "incremental.sql").read_text())
+        con.execute(_refresh_script("incremental.sql"))
         # (which kinds of key the batch touched: a core table with none of its kind
         # keeps its rows, and one with no touched key it can hold rows for deletes none)
         marked = _kinds_marked(con)
@@ -444,13 +398,16 @@ def _mark_touched_groups(con: duckdb.DuckDBPyConnection, *, as_they_were: bool, 
         touched = {}
     if touched:
         con.execute(
-            f"insert into {STATE_SCHEMA}.dirty "
-            + " union all ".join(f"select ${i + 1}, * from {macro}" for i, macro in enumerate(touched.values())),
+            render_sql(
+                f"insert into {STATE_SCHEMA}.dirty "
+                + " union all ".join(f"select ${i + 1}, * from {macro}" for i, macro in enumerate(touched.values()))
+            ),
             list(touched),
         )
     # (each distinct expression once: the capability marts share theirs)
     expressions = list(dict.fromkeys(mart.scope for mart in KEYED_MARTS.values()))
-    values = dict(zip(expressions, con.execute("select " + ", ".join(expressions)).fetchall()[0], strict=True))
+    scopes = con.execute(render_sql("select " + ", ".join(expressions))).fetchall()[0]
+    values = dict(zip(expressions, scopes, strict=True))
     return {table: values[mart.scope] for table, mart in KEYED_MARTS.items()}
 
 
@@ -461,7 +418,7 @@ def _refresh_core_keys(con: duckdb.DuckDBPyConnection, projection: Projection, m
         _recompute_whole(con, projection.table)
         return
     if keyed.touched is not None:
-        con.execute(keyed.touched.read_text())
+        con.execute(render_sql(keyed.touched.read_text()))
         marked = _kinds_marked(con)
     if keyed.kind not in marked:
         return
@@ -531,8 +488,6 @@ def _bring_up_to_log(con: duckdb.DuckDBPyConnection, *, from_scratch: bool) -> R
     fingerprint = definitions_fingerprint()
     timer = _StepTimer()
     by_key: dict[str, bool] = {}
-    with timer.step("readers"):
-        prepared = _prepare_stored_readers(con)
     con.execute("begin transaction")
     try:
         with timer.step("checkpoint"):
@@ -545,9 +500,8 @@ def _bring_up_to_log(con: duckdb.DuckDBPyConnection, *, from_scratch: bool) -> R
                 # fingerprint covers the files they were loaded from.)
                 load_reference(con)
                 _ensure_definitions(con, fingerprint)
-            with _readers_on_tables(con, timer, prepared):
-                _refresh_full(con, timer)
-                _refresh_marts(con, {}, timer)
+            _refresh_full(con, timer)
+            _refresh_marts(con, {}, timer)
         else:
             checkpoint = _checkpoint(con)
             # (_why_full gives a reason when there is no checkpoint, so here there is one.)
@@ -555,9 +509,8 @@ def _bring_up_to_log(con: duckdb.DuckDBPyConnection, *, from_scratch: bool) -> R
             after_position = checkpoint[0]
             applied = head - after_position
             if applied:  # (nothing new: every table is already the log's)
-                with _readers_on_tables(con, timer, prepared):
-                    by_key = _refresh_incremental(con, after_position, timer)
-                    _refresh_marts(con, by_key, timer)
+                by_key = _refresh_incremental(con, after_position, timer)
+                _refresh_marts(con, by_key, timer)
         with timer.step("checkpoint"):
             _write_checkpoint(con, head, fingerprint)
             counts = _counts(con)

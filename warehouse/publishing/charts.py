@@ -203,7 +203,7 @@ def capability_frontier(con: duckdb.DuckDBPyConnection, index: str = "ECI") -> a
                       coalesce(model_name, model_version) as model, model_version
                from frontier
            ),
-           last_day as (select max(last_released_on) as day from marts.capability_last_release('infinity', 'state'))
+           last_day as (select max(last_released_on) as day from marts.capability_last_release__state('infinity'))
            -- (each line carried on to the last scored release, with no point there)
            select label as "group", day, score, model, model_version, true as is_step from steps
            union all

@@ -13,7 +13,8 @@ Either is an in-memory warehouse whose `events.log` is a view over the snapshot'
 (nothing is copied), holding the same macros as the snapshot. Its tables are built
 when a statement first names them (`PastWarehouse.build_for`), each with the tables it
 reads and nothing else, by the statements a full refresh runs: the intermediate tables
-once, then each table from its `<table>_of('infinity', 'state')` macro.
+once (warehouse/sql/refresh/full.sql), then each table from its definition rendered
+for the materialized state (warehouse.projections.refresh.recompute_whole_sql).
 
 The intermediate tables (one row per event) come from the snapshot when its tables are
 current: views over its rows of the events that existed at the moment, with the few
@@ -213,6 +214,8 @@ class PastWarehouse:
         return self.build(tables_named(sql))
 
     def build(self, tables: Iterable[str]) -> list[str]:
+        from warehouse.projections.refresh import recompute_whole_sql
+
         todo = [t for t in tables_with_inputs(tables) if t not in self.built]
         if not todo:
             return []
@@ -224,7 +227,7 @@ class PastWarehouse:
                 if table == "core.models" and self.reuse_snapshot:
                     _models_from_snapshot(self.con, self.state_views, self.moment)
                 else:
-                    self.con.execute(f"create or replace table {table} as select * from {table}_of('infinity', 'state')")
+                    self.con.execute(recompute_whole_sql(table))
             self.con.execute("commit")
             self.built.add("projection_state")
         except BaseException:
@@ -433,7 +436,7 @@ def _models_from_snapshot(con: duckdb.DuckDBPyConnection, views: dict[str, str],
     )
     con.execute(
         """create or replace table core.models as
-           select * from core.models_of('infinity', 'state')
+           select * from {_state_definition("core.models")}
            union all by name
            select * from snapshot.core.models where model_id not in (select model_id from past.touched_models)"""
     )
@@ -482,7 +485,15 @@ def _recompute_changed_events(con: duckdb.DuckDBPyConnection, at: dt.datetime) -
     # changed events' rows while the next table is computed from them.
     for table, source in (("organization_mentions", "effective_events"), ("model_launches", "organization_mentions")):
         _view_in_place(con, f"projection_state.{source}", f"select * from past.changed_{source}")
-        con.execute(f"create table past.changed_{table} as select * from core.{table}_of('infinity', 'state')")
+        con.execute(f"create table past.changed_{table} as select * from {_state_definition(f'core.{table}')}")
+
+
+def _state_definition(table: str) -> str:
+    """`table`'s definition rendered for the materialized state (its readers read
+    projection_state.*), called for now."""
+    from warehouse.projections.rendering import rendered_name
+
+    return f"{rendered_name(f'{table}_of', 'state')}('infinity')"
 
 
 # --------------------------------------------------------------------------- which tables
@@ -490,9 +501,9 @@ def _recompute_changed_events(con: duckdb.DuckDBPyConnection, at: dt.datetime) -
 
 @cache
 def _full_refresh_sql() -> str:
-    from warehouse.projections.refresh import REFRESH_DIR
+    from warehouse.projections.refresh import full_refresh_sql
 
-    return (REFRESH_DIR / "full.sql").read_text()
+    return full_refresh_sql()
 
 
 def all_tables() -> tuple[str, ...]:

@@ -149,6 +149,13 @@ def event_log(warehouse: WarehouseResource):
     )
 
 
+class RefreshConfig(dg.Config):
+    """`full`: recompute every table from the whole log, whatever the checkpoint says
+    (`airace run --full-refresh`)."""
+
+    full: bool = False
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(_key(p), deps=_upstream(p), description=p.description, group_name="core", kinds={"duckdb"})
@@ -161,11 +168,12 @@ def event_log(warehouse: WarehouseResource):
     check_specs=[spec for p in MART_TABLES for spec in _mart_checks(p)] + coverage_check_specs(),
     pool=WRITER_POOL,
 )
-def projections_and_marts(warehouse: WarehouseResource):
+def projections_and_marts(config: RefreshConfig, warehouse: WarehouseResource):
     """Refresh core.* and marts.* from events.log (corrections applied, retractions removed):
-    only the events appended since the last refresh, unless a full rebuild is needed."""
+    only the events appended since the last refresh, unless a full refresh is needed or
+    asked for (config `full`)."""
     store = warehouse.store()
-    report = refresh(store)
+    report = refresh(store, full=config.full)
     with store.reader() as con:
         columns = {p.table: _columns(con, p.table) for p in CORE_TABLES + MART_TABLES}
         previews = {p.table: _preview(con, p.table, columns[p.table]) for p in CORE_TABLES + MART_TABLES}
@@ -184,6 +192,7 @@ def projections_and_marts(warehouse: WarehouseResource):
             metadata={
                 "dagster/row_count": dg.MetadataValue.int(report.counts[projection.table]),
                 "mode": dg.MetadataValue.text(report.mode),
+                "full_refresh_reason": dg.MetadataValue.text(report.reason or "none"),
                 "events_applied": dg.MetadataValue.int(report.events_applied),
                 "dagster/column_schema": _column_schema(projection.table, columns[projection.table]),
                 "preview": previews[projection.table],

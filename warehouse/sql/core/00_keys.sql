@@ -55,7 +55,10 @@ create or replace macro core.precision_rank(precision) as
 --           (a full refresh: no log rescans, each input is computed once);
 --   'dirty' the same, restricted to the keys in projection_state.dirty (an incremental
 --           refresh recomputes only what new events touched).
--- `src` is always a constant, so the branches not taken are pruned when planning.
+-- Each macro that takes `src` is rendered once per mode before DuckDB binds it
+-- (warehouse/projections/rendering.py): `<name>__<mode>`, `src` the mode's literal, each reader
+-- `<table>_in(as_of, src)` what that mode reads (the table's `_of__log`, or its stored
+-- side). So a refresh binds no log-side tree, and time travel no materialized table.
 create schema if not exists projection_state;
 -- Keys an incremental refresh recomputes: kind 'event' (event_id), 'model' (model_id),
 -- 'org' (org_id), 'subject' (allegation, policy and product subjects).
@@ -65,8 +68,8 @@ create or replace macro core.dirty_keys(kind_of_key) as table
 select distinct key from projection_state.dirty where kind = kind_of_key;
 
 -- Inputs that are not restricted by key in a 'dirty' refresh (a model's developers are
--- looked up among all mentions) read every materialized row.
-create or replace macro core.all_rows_of(src) as case when src = 'dirty' then 'state' else src end;
+-- looked up among all mentions) read every materialized row: a reader given
+-- `core.all_rows_of(src)` as its mode reads 'state' for 'dirty' (warehouse/projections/rendering.py).
 
 -- allegation.made: the parties on one side ('accusers' or 'accused'), one name per item.
 -- The log holds v2 rows (lists), and v1 rows appended before v2 existed (one string,

@@ -91,15 +91,12 @@ create table if not exists projection_state.recomputed_effective_events as
 select * from core.effective_events('infinity') limit 0;
 
 -- The stored side of the reader core.effective_events_in(as_of, src): the materialized
--- rows ('state') or the recomputed ones ('dirty'); 'log' reads core.effective_events.
+-- rows ('state') or the recomputed ones ('dirty'); 'log' reads core.effective_events_of.
 create or replace macro core.effective_events_stored(src) as table
 select * from projection_state.effective_events where src = 'state'
 union all
 select * from projection_state.recomputed_effective_events where src = 'dirty';
 
--- The reader the definitions call, stored side only while the files are read (binding
--- against it is cheap); define_macros adds the 'log' side (core.effective_events) at the end.
-create or replace macro core.effective_events_in(as_of, src) as table select * from core.effective_events_stored(src);
 
 -- Every effective event of the subjects (allegations, policies, products) an incremental
 -- refresh touches: collected once (incremental.sql) for the core tables keyed by subject.

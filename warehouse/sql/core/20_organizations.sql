@@ -154,9 +154,6 @@ union all
 select * from projection_state.organization_mentions
 where src = 'dirty' and org_id in (select key from core.dirty_keys('org'));
 
--- The reader the definitions call, stored side only while the files are read (binding
--- against it is cheap); define_macros adds the 'log' side (core.organization_mentions) at the end.
-create or replace macro core.organization_mentions_in(as_of, src) as table select * from core.organization_mentions_stored(src);
 
 -- The mentions of the events core.subject_events_in gives (allegations' accusers and
 -- accused, products' developers): with src 'dirty', the recomputed ones and those of the

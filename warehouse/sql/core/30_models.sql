@@ -136,9 +136,6 @@ select * from projection_state.recomputed_launches
 where src = 'dirty' and model_id in (select key from core.dirty_keys('model'))
   and model_id not in (select key from core.dirty_keys('stored_model'));
 
--- The reader the definitions call, stored side only while the files are read (binding
--- against it is cheap); define_macros adds the 'log' side (core.model_launches) at the end.
-create or replace macro core.model_launches_in(as_of, src) as table select * from core.model_launches_stored(src);
 
 -- The mentions of the launches core.models_of reads (their developers): with src
 -- 'dirty', split as core.model_launches_stored splits the launches, rather than every

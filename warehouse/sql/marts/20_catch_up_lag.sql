@@ -68,7 +68,7 @@
 -- lead has caught_up and lag_days NULL and `behind_days` = its date minus the date the
 -- rival first reached its compute (how far behind the group was, >= 0).
 -- Models with unknown compute or launch date take no part.
-create or replace macro marts.catch_up_members(as_of, src := 'log') as table
+create or replace macro marts.catch_up_members_of(as_of, src) as table
 with m as (
     select model_id, model, organization_ids, countries, launched_on, open_weights,
            training_compute_flop as flop,
@@ -83,8 +83,11 @@ union all
 select 'open_vs_closed', case when open_weights then 'open weights' else 'closed' end, * exclude (is_us, is_china)
 from m where open_weights is not null;
 
+create or replace macro marts.catch_up_members(as_of) as table
+select * from marts.catch_up_members_of(as_of, 'log');
+
 create or replace macro marts.catch_up_lag_of(as_of, src) as table
-with members as (select * from marts.catch_up_members(as_of, src := src)),
+with members as (select * from marts.catch_up_members_of(as_of, src)),
 -- Each group's frontier day by day (see marts.frontier_timeline): a step is the only
 -- model of its group at its day's maximum, above every earlier day's maximum.
 group_frontier as (
