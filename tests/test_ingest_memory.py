@@ -1,5 +1,6 @@
 """An append's memory does not grow with what it has already staged: amendments are
-checked a chunk of linked groups at a time with the same outcome as all at once.
+checked a chunk of linked groups at a time with the same outcome as all at once, and the
+Arrow rows handed to DuckDB are let go as soon as they are inserted.
 
 Real warehouses in tmp_path, the real append paths (record and bulk JSON Lines).
 """
@@ -7,12 +8,18 @@ Real warehouses in tmp_path, the real append paths (record and bulk JSON Lines).
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
+import pytest
 
 import warehouse.log.amendments
+import warehouse.log.store
+from schemas import NewEvent, Rejection, parse_record
 from tests.conftest import launch, write_jsonl
 from tests.test_amendments import GPT4, _event_id, correction, retraction
 from warehouse import EventStore, WarehouseHome
 from warehouse.log.records import RawRecord
+from warehouse.log.staging import Batch, Staged
+from warehouse.log.store import append_staged
 
 CLAUDE = launch("Claude 3", "2024-03-04", orgs=("Anthropic",), ref="claude-3", parameters=5e11)
 
@@ -73,3 +80,50 @@ def test_amendments_checked_one_chunk_at_a_time_are_judged_as_the_whole_batch_wo
     appended = {event_id for event_id, _ in log}
     assert _event_id(retraction(correction(GPT4, {"parameters": 2e12}, "fix/1"), "undo/1")) in appended
     assert _event_id(retraction(correction(CLAUDE, {"parameters": 6e11}, "fix/logged"), "undo/logged")) in appended
+
+
+def _launches(count: int) -> list[NewEvent]:
+    return [parse_record(launch(f"Model {i}", "2024-01-01", ref=f"m{i}"), record_ref=f"r{i}") for i in range(count)]
+
+
+@pytest.mark.parametrize("what", ["events", "rejections"])
+def test_arrow_rows_staged_in_an_open_batch_are_released_at_once(store, what):
+    """A million-line append stages hundreds of chunks inside one transaction: none may stay
+    referenced until the commit (DuckDB keeps a table given to `register` alive that long)."""
+    events = _launches(2_000)
+    held: list[int] = []
+
+    def stage(batch: Batch) -> Staged:
+        before = pa.total_allocated_bytes()
+        for start in range(0, len(events), 500):
+            if what == "events":
+                batch.stage_events(events[start:start + 500], range(start, start + 500))
+            else:
+                batch.quarantine([Rejection(record_ref=f"r{i}", reason="test", raw="x" * 1_000)
+                                  for i in range(start, start + 500)])
+            held.append(pa.total_allocated_bytes() - before)
+        return Staged(read=len(events), quarantined=0 if what == "events" else len(events))
+
+    with store.writer() as con:
+        result = append_staged(con, stage, source="test")
+
+    assert (result.appended, result.quarantined) == ((2_000, 0) if what == "events" else (0, 2_000))
+    assert held == [0, 0, 0, 0]
+
+
+def test_each_slice_of_hashes_is_released_before_the_next(store, append, monkeypatch):
+    monkeypatch.setattr(warehouse.log.store, "HASH_SLICE", 100)
+    held: list[int] = []
+    real_chain = warehouse.log.store.chain
+
+    def chain(prev_hash: str, digests: list[str]) -> list[str]:
+        held.append(pa.total_allocated_bytes())
+        return real_chain(prev_hash, digests)
+
+    monkeypatch.setattr(warehouse.log.store, "chain", chain)
+
+    result = append([launch(f"Model {i}", "2024-01-01", ref=f"m{i}") for i in range(1_000)])
+
+    assert result.appended == 1_000 and len(held) == 10
+    assert max(held) == held[0], held
+    assert store.verify().ok
