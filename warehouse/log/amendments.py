@@ -15,16 +15,18 @@ found in the log or in the same batch:
   must leave its target valid with the remaining corrections.
 
 The rules are the event types' own (`schemas.events.fact_problem`), whatever the type, so a
-new event type or schema version needs nothing here. Amendments are few: this reads the log
-by event id and the log's amendments only when the batch holds some, and the bulk path's SQL
-validation of everything else is untouched.
+new event type or schema version needs nothing here. This reads the log by event id and the
+log's amendments only when the batch holds amendments, a chunk of linked groups at a time (a
+file of a million lines can hold a hundred thousand amendments: their payloads, parsed, would
+be hundreds of megabytes at once), and the bulk path's SQL validation of everything else is
+untouched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -166,33 +168,107 @@ def _log_events(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[str,
     return {e.event_id: e for e in _stored(rows.fetchall())}
 
 
+# Amendments are checked about this many at a time (see `rejected_amendments`): each chunk's
+# events, payloads and histories are Python objects, freed before the next chunk is read.
+AMENDMENT_CHUNK = 10_000
+
+
 def rejected_amendments(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
-    """(seq, reason) of the amendments in `staging` (not yet in the log) that fail their check."""
-    staged = con.execute(
-        f"select seq, {_COLUMNS} from staging where event_type in ({_AMENDMENT_LIST}) order by seq"
+    """(seq, reason) of the amendments in `staging` (not yet in the log) that fail their check.
+
+    An amendment's check reads only events linked to it by target ids (its target, that
+    target's target, the other amendments of the same fact, an earlier record with its
+    id), so amendments are checked in groups linked that way, in seq order inside each
+    group, a chunk of whole groups at a time: the result is the same as checking the
+    whole batch at once, and the memory is a chunk's, not the batch's.
+    """
+    links = con.execute(
+        f"select seq, event_id, payload ->> 'target_event_id' from staging "
+        f"where event_type in ({_AMENDMENT_LIST}) order by seq"
     ).fetchall()
-    if not staged:
+    if not links:
         return []
-    seqs = [row[0] for row in staged]
-    new = _stored([row[1:] for row in staged])
+    # A logged amendment named as a target links to what it amends (a new retraction of a
+    # logged correction reads that correction's fact and its other corrections).
+    logged_links = con.execute(
+        f"select event_id, payload ->> 'target_event_id' from events.log "
+        f"where event_type in ({_AMENDMENT_LIST}) and event_id in (select unnest(?::varchar[]))",
+        [sorted({target for _seq, _id, target in links if target is not None})],
+    ).fetchall()
+    group = _linked_groups([(event_id, target) for _seq, event_id, target in links] + logged_links)
+    # The staged rows a check can read (amendments, facts they name), so chunks scan no more.
+    con.execute(
+        f"""create or replace temp table amendment_rows as
+            select seq, {_COLUMNS} from staging
+            where event_type in ({_AMENDMENT_LIST})
+               or event_id in (select payload ->> 'target_event_id' from staging
+                               where event_type in ({_AMENDMENT_LIST}))"""
+    )
+    rejected: list[tuple[int, str]] = []
+    for seqs in _chunks_of_groups([(seq, group(event_id)) for seq, event_id, _target in links], AMENDMENT_CHUNK):
+        rejected.extend(_rejected_in_chunk(con, seqs))
+    con.execute("drop table temp.amendment_rows")
+    return sorted(rejected)
+
+
+def _linked_groups(edges: Sequence[tuple[str, str | None]]) -> Callable[[str], str]:
+    """Event ids joined by (amendment, target) links into groups; returns an id's group."""
+    parent: dict[str, str] = {}
+
+    def root(event_id: str) -> str:
+        parent.setdefault(event_id, event_id)
+        while parent[event_id] != event_id:
+            parent[event_id] = parent[parent[event_id]]  # (path halving keeps the chains short)
+            event_id = parent[event_id]
+        return event_id
+
+    for event_id, target in edges:
+        if target is not None:
+            parent[root(event_id)] = root(target)
+    return root
+
+
+def _chunks_of_groups(seqs_and_groups: Sequence[tuple[int, str]], chunk: int) -> Iterator[list[int]]:
+    """The seqs (in seq order) of whole groups, about `chunk` at a time (a group is never split)."""
+    by_group: dict[str, list[int]] = {}
+    for seq, group in seqs_and_groups:
+        by_group.setdefault(group, []).append(seq)
+    current: list[int] = []
+    for seqs in by_group.values():
+        current.extend(seqs)
+        if len(current) >= chunk:
+            yield sorted(current)
+            current = []
+    if current:
+        yield sorted(current)
+
+
+def _rejected_in_chunk(con: duckdb.DuckDBPyConnection, seqs: list[int]) -> list[tuple[int, str]]:
+    """`rejected_amendments` for the staged amendments at `seqs`, whole groups of linked events."""
+    staged = con.execute(
+        f"select seq, {_COLUMNS} from amendment_rows where seq in (select unnest(?::bigint[])) order by seq", [seqs]
+    ).fetchall()
+    staged_seqs, new = [row[0] for row in staged], _stored([row[1:] for row in staged])
+    del staged
     already_logged = _log_events(con, (a.event_id for a in new))
     targets = {a.amended for a in new}
     known = _log_events(con, targets)
     # Facts of this batch that amendments name (a copy of a logged fact is the logged one).
     staged_facts = con.execute(
-        f"select {_COLUMNS} from staging where event_id in (select unnest(?::varchar[])) "
+        f"select {_COLUMNS} from amendment_rows where event_id in (select unnest(?::varchar[])) "
         f"and event_type not in ({_AMENDMENT_LIST}) order by seq",
         [sorted(targets - set(known))],
     ).fetchall()
     for fact in _stored(staged_facts):
         known.setdefault(fact.event_id, fact)
+    del staged_facts
     # The facts behind logged corrections that are targets (a retraction of a correction).
     known.update(_log_events(con, {e.amended for e in known.values() if e.event_type == CORRECTED} - set(known)))
     histories = {e.event_id: History(e) for e in known.values() if not e.is_amendment}
     _replay_logged_amendments(con, histories, known)
 
     rejected: list[tuple[int, str]] = []
-    for seq, amendment in zip(seqs, new, strict=True):
+    for seq, amendment in zip(staged_seqs, new, strict=True):
         if amendment.event_id in already_logged or amendment.event_id in known:
             continue  # a duplicate (of the log, or of an earlier line): counted as such
         try:

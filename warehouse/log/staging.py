@@ -73,6 +73,16 @@ def _staging_table(
     )
 
 
+def insert_from_arrow(con: duckdb.DuckDBPyConnection, rows: pa.Table, name: str, statement: str) -> None:
+    """Run `statement`, which reads the Arrow `rows` as the table `name`, and let them go.
+
+    (A table given to `con.register` stays referenced by the open transaction until it
+    commits, even once unregistered: an append of a million lines held every chunk it had
+    staged, and every slice of hashes, to the end. Read through a relation, it does not.)
+    """
+    con.from_arrow(rows).query(name, statement)
+
+
 @dataclass(frozen=True)
 class Batch:
     """What a stager needs to fill `staging` and `events.quarantine` for one append batch."""
@@ -90,20 +100,21 @@ class Batch:
     ) -> None:
         """Validated events into `staging`; `seqs` order them (first occurrence wins);
         `amendments`: each event's `amendment_record` (None for the others)."""
-        self.con.register("_chunk", _staging_table(events, seqs, amendments))
-        self.con.execute("insert into staging by name select * from _chunk")
-        self.con.unregister("_chunk")
+        insert_from_arrow(
+            self.con, _staging_table(events, seqs, amendments), "_chunk", "insert into staging by name select * from _chunk"
+        )
 
     def quarantine(self, rejections: list[Rejection]) -> None:
         bad = pa.Table.from_pylist([r.model_dump() for r in rejections]).rename_columns(
             ["record_ref", "reason", "raw_payload"]
+        ).cast(_QUARANTINE_SCHEMA)
+        count = len(rejections)
+        bad = bad.append_column("run_id", pa.repeat(pa.scalar(self.run_id, pa.string()), count))
+        bad = bad.append_column("source", pa.repeat(pa.scalar(self.source, pa.string()), count))
+        bad = bad.append_column(
+            "quarantined_at", pa.repeat(pa.scalar(self.recorded_at, pa.timestamp("us", tz="UTC")), count)
         )
-        self.con.register("_bad", bad.cast(_QUARANTINE_SCHEMA))
-        self.con.execute(
-            "insert into events.quarantine select ?, ?, record_ref, reason, raw_payload, ? from _bad",
-            [self.run_id, self.source, self.recorded_at],
-        )
-        self.con.unregister("_bad")
+        insert_from_arrow(self.con, bad, "_bad", "insert into events.quarantine by name select * from _bad")
 
 
 @dataclass(frozen=True)

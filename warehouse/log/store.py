@@ -30,7 +30,7 @@ from warehouse.log.lock import DEFAULT_TIMEOUT_S, writer_lock
 from warehouse.log.readers import read_event_file
 from warehouse.log.reconcile import reconcile_snapshot
 from warehouse.log.records import IngestResult, RawRecord, VerifyReport
-from warehouse.log.staging import AmendmentRecord, Batch, Staged, Stager, amendment_record
+from warehouse.log.staging import AmendmentRecord, Batch, Staged, Stager, amendment_record, insert_from_arrow
 from warehouse.log.witness import read_witness, verify_snapshot, verify_with_witness
 
 CHUNK_SIZE = 50_000
@@ -528,8 +528,8 @@ def _chain_and_insert(con: duckdb.DuckDBPyConnection, last_position: int, last_h
             f"select digest from (select position, {ROW_DIGEST_SQL} as digest from ({rows})) order by position"
         ).to_arrow_table()
         hashes = chain(head_hash, digests.column("digest").to_pylist())
-        con.register(
-            "_hashes",
+        insert_from_arrow(
+            con,
             pa.table(
                 {
                     "position": pa.array(range(first, last + 1), pa.int64()),
@@ -537,16 +537,14 @@ def _chain_and_insert(con: duckdb.DuckDBPyConnection, last_position: int, last_h
                     "hash": pa.array(hashes, pa.string()),
                 }
             ),
-        )
-        con.execute(
+            "_hashes",
             f"""insert into events.log
                 select n.position, n.event_id, n.event_type, n.schema_version, n.subject, n.occurred_at,
                        n.occurred_precision, n.recorded_at, n.source, n.source_url, n.source_ref, n.retrieved_at,
                        n.payload, h.prev_hash, h.hash, n.run_id
                 from ({rows}) n join _hashes h using (position)
-                order by n.position"""
+                order by n.position""",
         )
-        con.unregister("_hashes")
         head_hash = hashes[-1]
     return appended, head_hash
 
