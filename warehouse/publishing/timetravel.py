@@ -435,7 +435,7 @@ def _models_from_snapshot(con: duckdb.DuckDBPyConnection, views: dict[str, str],
         f"select * from ({launches}) where model_id in (select model_id from past.touched_models)",
     )
     con.execute(
-        """create or replace table core.models as
+        f"""create or replace table core.models as
            select * from {_state_definition("core.models")}
            union all by name
            select * from snapshot.core.models where model_id not in (select model_id from past.touched_models)"""
