@@ -3,7 +3,8 @@
 Pure Python: no Dagster, no network, no model download. `extract_text` takes
 an article (plain text or HTML) and returns an `Extraction` whose candidates
 each carry the evidence sentence, its span, a confidence with the cues behind
-it, and a record that `schemas.parse_record` accepts.
+it, and a record that `schemas.parse_record` accepts. The event families it
+finds are the detectors in `pipelines.extract.detectors` (one module each, one list).
 """
 
 from pipelines.extract.candidate import Candidate, Extraction, OrgRef

@@ -8,6 +8,7 @@ no nested unbounded quantifiers, so matching is linear in the sentence length.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # ---------------------------------------------------------------- launches and products
 
@@ -239,46 +240,57 @@ OFFICE_GAP = re.compile(
 
 # ---------------------------------------------------------------- cheap pre-check
 
-# Word forms (lowercase tokens) that any trigger of a family contains. A sentence
-# with none of its family's words is not searched with that family's regexes,
-# which is most sentences of most articles.
-_FAMILY_WORDS: dict[str, str] = {
-    "launch": """launch launches launched launching introduce introduces introduced introducing unveil unveils
-        unveiled unveiling release releases released releasing debut debuts debuted debuting announce announces
-        announced announcing open opensource opensourced sourced sources source roll rolls rolled rolling ship ships
-        shipped shipping""",
-    "allegation": """accuse accuses accused accusing allege alleges alleged alleging sue sues sued suing file files
-        filed filing lawsuit proceedings action case investigation probe inquiry investigates investigated
-        investigating complain complains complained concern concerns stole stolen theft copied copying scraped
-        scraping espionage""",
-    "policy": """propose proposes proposed draft drafts drafted table tables tabled introduce introduces introduced
-        effect force amend amends amended update updates updated tighten tightens tightened expand expands expanded
-        revise revises revised broaden broadens broadened revoke revokes revoked rescind rescinds rescinded repeal
-        repeals repealed scrap scraps scrapped overturn overturns overturned struck strikes withdrew withdraws
-        withdrawn add adds added pass passes passed enact enacts enacted adopt adopts adopted approve approves
-        approved sign signs signed issue issues issued publish publishes published announce announces announced
-        impose imposes imposed release releases released finalize finalizes finalized finalise finalises finalised
-        unveil unveils unveiled establish establishes established""",
-    "instrument": """order orders export entity act law laws bill bills legislation statute regulation regulations
-        rule rules interim measures provisions directive decree guideline guidelines guidance code codes advisory
-        advisories standard standards strategy plan roadmap blueprint treaty convention accord declaration framework
-        paper sb ab hb hr h""",
-}
-WORD_FAMILIES: dict[str, frozenset[str]] = {}
-for _family, _words in _FAMILY_WORDS.items():
-    for _word in _words.split():
-        WORD_FAMILIES[_word] = WORD_FAMILIES.get(_word, frozenset()) | {_family}
-# Accusatory stems, matched as prefixes ("distilled", "hacking", "infringes").
-ACCUSATION_PREFIXES = ("distill", "steal", "infring", "hack", "exfiltrat", "breach", "violat", "misus", "smuggl", "misappropriat")
+
+@dataclass(frozen=True)
+class TriggerWords:
+    """Lowercase word forms one of which every trigger of a family contains.
+
+    A detector names the groups it needs (`Detector.needs`); a sentence with no word of
+    a group is not searched with that detector's regexes, which is most sentences of most
+    articles. Detectors that share a group share this object (its `name` identifies it).
+    """
+
+    name: str
+    words: frozenset[str]
+    # Stems matched as prefixes ("distilled", "hacking", "infringes").
+    prefixes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, name: str, words: str, prefixes: tuple[str, ...] = ()) -> TriggerWords:
+        return cls(name, frozenset(words.split()), prefixes)
 
 
-def families(keys: list[str]) -> set[str]:
-    """The trigger families a sentence's lowercase tokens could belong to."""
-    found: set[str] = set()
-    for key in keys:
-        hit = WORD_FAMILIES.get(key)
-        if hit:
-            found |= hit
-        elif key.startswith(ACCUSATION_PREFIXES):
-            found.add("allegation")
-    return found
+LAUNCH_WORDS = TriggerWords.of(
+    "launch",
+    """launch launches launched launching introduce introduces introduced introducing unveil unveils
+    unveiled unveiling release releases released releasing debut debuts debuted debuting announce announces
+    announced announcing open opensource opensourced sourced sources source roll rolls rolled rolling ship ships
+    shipped shipping""",
+)
+ALLEGATION_WORDS = TriggerWords.of(
+    "allegation",
+    """accuse accuses accused accusing allege alleges alleged alleging sue sues sued suing file files
+    filed filing lawsuit proceedings action case investigation probe inquiry investigates investigated
+    investigating complain complains complained concern concerns stole stolen theft copied copying scraped
+    scraping espionage""",
+    # Accusatory stems (`ACCUSATION`): a reported statement with one of them is an allegation.
+    prefixes=("distill", "steal", "infring", "hack", "exfiltrat", "breach", "violat", "misus", "smuggl", "misappropriat"),
+)
+POLICY_WORDS = TriggerWords.of(
+    "policy",
+    """propose proposes proposed draft drafts drafted table tables tabled introduce introduces introduced
+    effect force amend amends amended update updates updated tighten tightens tightened expand expands expanded
+    revise revises revised broaden broadens broadened revoke revokes revoked rescind rescinds rescinded repeal
+    repeals repealed scrap scraps scrapped overturn overturns overturned struck strikes withdrew withdraws
+    withdrawn add adds added pass passes passed enact enacts enacted adopt adopts adopted approve approves
+    approved sign signs signed issue issues issued publish publishes published announce announces announced
+    impose imposes imposed release releases released finalize finalizes finalized finalise finalises finalised
+    unveil unveils unveiled establish establishes established""",
+)
+INSTRUMENT_WORDS = TriggerWords.of(
+    "instrument",
+    """order orders export entity act law laws bill bills legislation statute regulation regulations
+    rule rules interim measures provisions directive decree guideline guidelines guidance code codes advisory
+    advisories standard standards strategy plan roadmap blueprint treaty convention accord declaration framework
+    paper sb ab hb hr h""",
+)
