@@ -394,7 +394,20 @@ def write_event_file(
 
 
 def _maxrss_mb() -> float:
-    # Linux reports kilobytes, macOS bytes.
+    """This process's peak resident memory, in MB.
+
+    On Linux, VmHWM of /proc/self/status: the high-water mark of this program's own
+    memory. Not ru_maxrss there: it survives fork and exec, so a child started by this
+    bench (which by then holds a couple of GB) would report the parent's size as its peak.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    # Elsewhere ru_maxrss: macOS reports bytes, the BSDs kilobytes.
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
