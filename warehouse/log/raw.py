@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.home import WarehouseHome
+from warehouse.log.staging import insert_from_arrow
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -154,12 +155,11 @@ def land_documents(
             "landed_at": pa.array([now] * len(docs), pa.timestamp("us", tz="UTC")),
         }
     )
-    con.register("_docs", table)
     before = con.execute("select count(*) from raw.documents").fetchall()[0][0]
-    con.execute(
+    insert_from_arrow(
+        con, table, "_docs",
         """insert into raw.documents
-           select d.* from _docs d anti join raw.documents r on r.source = d.source and r.sha256 = d.sha256"""
+           select d.* from _docs d anti join raw.documents r on r.source = d.source and r.sha256 = d.sha256""",
     )
     after = con.execute("select count(*) from raw.documents").fetchall()[0][0]
-    con.unregister("_docs")
     return after - before
